@@ -1,0 +1,172 @@
+#include "log/partition_reader.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "log/index.h"
+#include "log/segment.h"
+#include "log/segment_name.h"
+
+namespace klog::log {
+
+namespace {
+
+// Position and base offset of the last indexed batch at or before `offset`
+// in segment `base`, verified against the log; (0, base) when unusable.
+std::pair<uint64_t, int64_t> IndexedStart(const std::string& dir, int64_t base, const os::File& log, uint64_t size,
+                                          int64_t offset) {
+  IndexFile index(SegmentPath(dir, base, kOffsetIndexSuffix), kOffsetEntrySize);
+  if (!index.Open().ok() || offset - base > UINT32_MAX) return {0, base};
+  auto e = index.FloorByOffset(static_cast<uint32_t>(offset - base));
+  if (!e.ok() || !e->has_value()) return {0, base};
+  const IndexEntry& entry = **e;
+  if (ReadBatchAt(log, size, entry.position, base + entry.rel_offset, nullptr).kind != ReadKind::kBatch)
+    return {0, base};
+  return {entry.position, base + entry.rel_offset};
+}
+
+}  // namespace
+
+Result<int64_t> PartitionReader::StartOffset() const {
+  auto bases = ListSegments(dir_);
+  if (!bases.ok()) return bases.status().WithContext(label_);
+  return bases->empty() ? 0 : bases->front();
+}
+
+Result<int64_t> PartitionReader::EndOffset() const {
+  auto bases = ListSegments(dir_);
+  if (!bases.ok()) return bases.status().WithContext(label_);
+  if (bases->empty()) return 0;
+  int64_t base = bases->back();
+  auto log = os::File::OpenRead(SegmentPath(dir_, base, kLogSuffix));
+  if (!log.ok()) return log.status().WithContext(label_);
+  auto size = log->Size();
+  if (!size.ok()) return size.status();
+  auto [pos, expected] = IndexedStart(dir_, base, *log, *size, INT64_MAX / 2);
+  ScanResult s = ScanSegment(*log, *size, pos, expected, true);
+  // A corrupt tail batch ends what readers can see; verify reports it.
+  return s.next_offset;
+}
+
+Result<int64_t> PartitionReader::OffsetForTimestamp(int64_t ts) const {
+  auto bases = ListSegments(dir_);
+  if (!bases.ok()) return bases.status().WithContext(label_);
+  for (int64_t base : *bases) {
+    auto max_ts = SegmentMaxTimestamp(dir_, base);
+    if (!max_ts.ok()) {
+      if (max_ts.status().code() == Code::kNotFound) continue;  // deleted by retention meanwhile
+      return max_ts.status().WithContext(label_);
+    }
+    if (*max_ts < ts) continue;
+    auto log = os::File::OpenRead(SegmentPath(dir_, base, kLogSuffix));
+    if (!log.ok()) return log.status().WithContext(label_);
+    auto size = log->Size();
+    if (!size.ok()) return size.status();
+    uint64_t pos = 0;
+    int64_t expected = base;
+    IndexFile tindex(SegmentPath(dir_, base, kTimeIndexSuffix), kTimeEntrySize);
+    if (tindex.Open().ok()) {
+      auto e = tindex.LastBeforeTime(ts);
+      if (e.ok() && e->has_value() &&
+          ReadBatchAt(*log, *size, (*e)->position, base + (*e)->rel_offset, nullptr).kind == ReadKind::kBatch) {
+        pos = (*e)->position;
+        expected = base + (*e)->rel_offset;
+      }
+    }
+    Batch batch;
+    for (;;) {
+      BatchRead r = ReadBatchAt(*log, *size, pos, expected, &batch);
+      if (r.kind == ReadKind::kCorrupt)
+        return Status::Corruption(Where(label_, expected, base, pos) + ": " + r.error.message());
+      if (r.kind != ReadKind::kBatch) break;
+      if (r.header.max_timestamp >= ts) {
+        RecordView rec;
+        while (batch.Next(rec))
+          if (rec.timestamp >= ts) return rec.offset;
+      }
+      pos += r.header.total_size();
+      expected = r.header.next_offset();
+    }
+  }
+  return EndOffset();
+}
+
+Status PartitionReader::OpenSegmentFor(int64_t offset) {
+  auto bases = ListSegments(dir_);
+  if (!bases.ok()) return bases.status().WithContext(label_);
+  if (bases->empty()) {
+    log_.Close();
+    seg_base_ = -1;
+    return Status::Ok();
+  }
+  if (offset < bases->front())
+    return Status::OutOfRange(label_ + ": offset " + std::to_string(offset) + " is no longer available, earliest is " +
+                              std::to_string(bases->front()));
+  auto it = std::upper_bound(bases->begin(), bases->end(), offset);
+  int64_t base = *(it - 1);
+  auto log = os::File::OpenRead(SegmentPath(dir_, base, kLogSuffix));
+  if (!log.ok()) {
+    if (log.status().code() == Code::kNotFound) return OpenSegmentFor(offset);  // deleted meanwhile: look again
+    return log.status().WithContext(label_);
+  }
+  auto size = log->Size();
+  if (!size.ok()) return size.status();
+  log_ = std::move(log).value();
+  seg_base_ = base;
+  std::tie(pos_, expected_) = IndexedStart(dir_, base, log_, *size, offset);
+  return Status::Ok();
+}
+
+Status PartitionReader::Seek(int64_t offset) {
+  want_ = offset;
+  return OpenSegmentFor(offset);
+}
+
+Result<bool> PartitionReader::Next(Batch& batch, int64_t* skip_below) {
+  if (seg_base_ < 0) {
+    KLOG_RETURN_IF_ERROR(OpenSegmentFor(want_));
+    if (seg_base_ < 0) return false;
+  }
+  for (;;) {
+    auto size = log_.Size();
+    if (!size.ok()) return size.status();
+    BatchRead r = ReadBatchAt(log_, *size, pos_, expected_, &batch);
+    if (r.kind == ReadKind::kCorrupt)
+      return Status::Corruption(Where(label_, expected_, seg_base_, pos_) + ": " + r.error.message());
+    if (r.kind == ReadKind::kBatch) {
+      pos_ += r.header.total_size();
+      expected_ = r.header.next_offset();
+      if (r.header.next_offset() <= want_) continue;  // wholly before the position
+      *skip_below = want_;
+      want_ = r.header.next_offset();
+      return true;
+    }
+    // End of this segment's whole batches: move on if a newer one exists
+    // (a roll happens only after the last write to the old one).
+    std::string next = SegmentPath(dir_, expected_, kLogSuffix);
+    if (expected_ != seg_base_ && os::Exists(next)) {
+      auto again = log_.Size();
+      if (again.ok() && *again != *size) continue;  // appended before the roll
+      auto log = os::File::OpenRead(next);
+      if (!log.ok()) {
+        if (log.status().code() != Code::kNotFound) return log.status().WithContext(label_);
+      } else {
+        log_ = std::move(log).value();
+        seg_base_ = expected_;
+        pos_ = 0;
+        continue;
+      }
+    }
+    struct stat st;
+    if (fstat(log_.fd(), &st) == 0 && st.st_nlink == 0) {
+      // Our segment was deleted by retention: whatever followed may be too.
+      KLOG_RETURN_IF_ERROR(OpenSegmentFor(want_));
+      continue;
+    }
+    return false;
+  }
+}
+
+}  // namespace klog::log

@@ -1,0 +1,247 @@
+#include "log/partition_writer.h"
+
+#include <algorithm>
+#include <climits>
+
+#include "log/batch.h"
+#include "log/index.h"
+#include "log/segment.h"
+#include "log/segment_name.h"
+#include "util/endian.h"
+
+namespace klog::log {
+
+namespace {
+constexpr const char* kLockName = "writer.lock";
+}
+
+Result<std::unique_ptr<PartitionWriter>> PartitionWriter::Open(const std::string& dir, const std::string& label,
+                                                               const LogConfig& config) {
+  if (!os::IsDir(dir)) return Status::NotFound(label + ": directory " + dir + " is missing");
+  return std::unique_ptr<PartitionWriter>(new PartitionWriter(dir, label, config));
+}
+
+Status PartitionWriter::Lock(os::FileLock& lock) {
+  auto l = os::FileLock::Acquire(os::JoinPath(dir_, kLockName));
+  if (!l.ok()) return l.status().WithContext(label_);
+  lock = std::move(l).value();
+  return Status::Ok();
+}
+
+bool PartitionWriter::StateCurrent() {
+  if (!state_valid_) return false;
+  auto size = log_.Size();
+  if (!size.ok() || *size != size_) return false;
+  // Another writer that rolled created the segment named by our next offset.
+  if (next_offset_ != base_ && os::Exists(SegmentPath(dir_, next_offset_, kLogSuffix))) return false;
+  return true;
+}
+
+Status PartitionWriter::OpenSegment(int64_t base) {
+  auto log = os::File::OpenAppend(SegmentPath(dir_, base, kLogSuffix), true);
+  if (!log.ok()) return log.status();
+  auto oi = os::File::OpenReadWrite(SegmentPath(dir_, base, kOffsetIndexSuffix), true);
+  if (!oi.ok()) return oi.status();
+  auto ti = os::File::OpenReadWrite(SegmentPath(dir_, base, kTimeIndexSuffix), true);
+  if (!ti.ok()) return ti.status();
+  base_ = base;
+  log_ = std::move(log).value();
+  offset_index_ = std::move(oi).value();
+  time_index_ = std::move(ti).value();
+  return Status::Ok();
+}
+
+Status PartitionWriter::RebuildIndexes() {
+  auto size = log_.Size();
+  if (!size.ok()) return size.status();
+  std::string offsets, times;
+  uint64_t last = 0;
+  int64_t max_ts = INT64_MIN;
+  ScanSegment(log_, *size, 0, base_, false, [&](const BatchHeader& h, uint64_t pos) {
+    if (pos - last >= kIndexIntervalBytes) {
+      IndexEntry e{static_cast<uint32_t>(h.base_offset - base_), static_cast<uint32_t>(pos), max_ts};
+      offsets += EncodeOffsetEntry(e);
+      times += EncodeTimeEntry(e);
+      last = pos;
+    }
+    max_ts = std::max(max_ts, h.max_timestamp);
+  });
+  KLOG_RETURN_IF_ERROR(offset_index_.Truncate(0));
+  KLOG_RETURN_IF_ERROR(offset_index_.WriteAt(0, offsets));
+  KLOG_RETURN_IF_ERROR(time_index_.Truncate(0));
+  KLOG_RETURN_IF_ERROR(time_index_.WriteAt(0, times));
+  return Status::Ok();
+}
+
+Status PartitionWriter::Refresh(RecoveryReport* report, bool may_rebuild) {
+  state_valid_ = false;
+  auto bases = ListSegments(dir_);
+  if (!bases.ok()) return bases.status().WithContext(label_);
+  KLOG_RETURN_IF_ERROR(OpenSegment(bases->empty() ? 0 : bases->back()).WithContext(label_));
+  auto size = log_.Size();
+  if (!size.ok()) return size.status();
+
+  // Indexes: cut partial entries, then trust the last entry only if both
+  // files agree on it and it points at a real batch; otherwise rebuild.
+  auto oi_size = offset_index_.Size();
+  auto ti_size = time_index_.Size();
+  if (!oi_size.ok()) return oi_size.status();
+  if (!ti_size.ok()) return ti_size.status();
+  uint64_t n_off = *oi_size / kOffsetEntrySize, n_time = *ti_size / kTimeEntrySize;
+  bool rebuild = n_off != n_time;
+  IndexEntry last{};
+  if (!rebuild && n_off > 0) {
+    char ob[kOffsetEntrySize], tb[kTimeEntrySize];
+    auto r1 = offset_index_.ReadAt((n_off - 1) * kOffsetEntrySize, ob, sizeof ob);
+    auto r2 = time_index_.ReadAt((n_time - 1) * kTimeEntrySize, tb, sizeof tb);
+    if (!r1.ok()) return r1.status();
+    if (!r2.ok()) return r2.status();
+    last.rel_offset = util::GetFixed<uint32_t>(ob);
+    last.position = util::GetFixed<uint32_t>(ob + 4);
+    last.max_ts_before = util::GetFixed<int64_t>(tb);
+    bool same = util::GetFixed<uint32_t>(tb + 8) == last.rel_offset && util::GetFixed<uint32_t>(tb + 12) == last.position;
+    rebuild = !same || last.position == 0 ||
+              ReadBatchAt(log_, *size, last.position, base_ + last.rel_offset, nullptr).kind == ReadKind::kCorrupt ||
+              last.position >= *size;
+  }
+  if (!rebuild && (*oi_size % kOffsetEntrySize || *ti_size % kTimeEntrySize)) {
+    KLOG_RETURN_IF_ERROR(offset_index_.Truncate(n_off * kOffsetEntrySize));
+    KLOG_RETURN_IF_ERROR(time_index_.Truncate(n_time * kTimeEntrySize));
+    if (report) report->rebuilt_indexes = true;
+  }
+  if (rebuild && may_rebuild) {
+    KLOG_RETURN_IF_ERROR(RebuildIndexes().WithContext(label_));
+    if (report) report->rebuilt_indexes = true;
+    return Refresh(report, false);  // now consistent: takes the fast path
+  }
+  if (rebuild) n_off = 0;  // still inconsistent: scan the whole segment
+
+  uint64_t from = n_off > 0 ? last.position : 0;
+  int64_t expected = n_off > 0 ? base_ + last.rel_offset : base_;
+  ScanResult s = ScanSegment(log_, *size, from, expected, true);
+  if (s.stop == ReadKind::kCorrupt) {
+    return Status::Corruption(Where(label_, s.next_offset, base_, s.end_pos) + ": " + s.error.message() +
+                              "; run 'klog verify --repair' to inspect and repair it");
+  }
+  if (s.stop == ReadKind::kIncomplete) {  // torn tail of a killed append
+    KLOG_RETURN_IF_ERROR(log_.Truncate(s.end_pos));
+    if (report) report->truncated_bytes += *size - s.end_pos;
+  }
+  size_ = s.end_pos;
+  next_offset_ = s.next_offset;
+  max_ts_ = std::max(n_off > 0 ? last.max_ts_before : INT64_MIN, s.max_timestamp);
+  last_entry_pos_ = from;
+  first_ts_ = 0;
+  if (size_ > 0) {
+    BatchRead first = ReadBatchAt(log_, size_, 0, base_, nullptr);
+    if (first.kind == ReadKind::kBatch) first_ts_ = first.header.first_timestamp;
+  }
+  state_valid_ = true;
+  return Status::Ok();
+}
+
+Status PartitionWriter::Roll(int64_t now_ms) {
+  int64_t base = next_offset_;
+  KLOG_RETURN_IF_ERROR(OpenSegment(base).WithContext(label_));
+  if (config_.fsync != FsyncPolicy::kNever) KLOG_RETURN_IF_ERROR(os::SyncDir(dir_));
+  size_ = 0;
+  max_ts_ = INT64_MIN;
+  first_ts_ = now_ms;
+  last_entry_pos_ = 0;
+  auto deleted = DeleteExpired(now_ms);
+  return deleted.status();
+}
+
+Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms) {
+  BatchHeader h;
+  if (batch.size() < kBatchHeaderSize) return Status::InvalidArgument("short batch");
+  KLOG_RETURN_IF_ERROR(ParseBatchHeader(batch.data(), h));
+  os::FileLock lock;
+  KLOG_RETURN_IF_ERROR(Lock(lock));
+  if (!StateCurrent()) KLOG_RETURN_IF_ERROR(Refresh(nullptr, true));
+
+  bool too_big = size_ > 0 && size_ + batch.size() > config_.segment_bytes;
+  bool too_old = size_ > 0 && now_ms - first_ts_ > config_.segment_ms;
+  if (too_big || too_old) KLOG_RETURN_IF_ERROR(Roll(now_ms));
+  if (size_ == 0) first_ts_ = h.first_timestamp;
+
+  SetBaseOffset(batch, next_offset_);
+  Status st = log_.Append(batch);
+  if (!st.ok()) {
+    // Leave no partial batch behind (ENOSPC mid-write): cut back to the last
+    // whole one. If even that fails, the next writer's recovery does it.
+    (void)log_.Truncate(size_);
+    state_valid_ = false;
+    return st.WithContext(label_ + " offset " + std::to_string(next_offset_));
+  }
+  int64_t base_offset = next_offset_;
+  if (size_ - last_entry_pos_ >= kIndexIntervalBytes) {
+    IndexEntry e{static_cast<uint32_t>(base_offset - base_), static_cast<uint32_t>(size_), max_ts_};
+    // An index entry that fails to land is repaired by the next Refresh;
+    // the batch itself is already safe, so this append still succeeds.
+    auto oi = offset_index_.Size();
+    auto ti = time_index_.Size();
+    if (oi.ok() && ti.ok()) {
+      Status s1 = offset_index_.WriteAt(*oi, EncodeOffsetEntry(e));
+      Status s2 = s1.ok() ? time_index_.WriteAt(*ti, EncodeTimeEntry(e)) : s1;
+      if (s2.ok()) last_entry_pos_ = size_;
+      else state_valid_ = false;
+    }
+  }
+  size_ += batch.size();
+  next_offset_ += h.record_count;
+  max_ts_ = std::max(max_ts_, h.max_timestamp);
+  if (config_.fsync != FsyncPolicy::kNever) {
+    KLOG_RETURN_IF_ERROR(log_.DataSync().WithContext(label_));
+    if (config_.fsync == FsyncPolicy::kAlways) {
+      KLOG_RETURN_IF_ERROR(offset_index_.DataSync());
+      KLOG_RETURN_IF_ERROR(time_index_.DataSync());
+    }
+  }
+  return base_offset;
+}
+
+Status PartitionWriter::Recover(RecoveryReport* report) {
+  os::FileLock lock;
+  KLOG_RETURN_IF_ERROR(Lock(lock));
+  return Refresh(report, true);
+}
+
+Result<std::vector<SegmentInfo>> PartitionWriter::DeleteExpired(int64_t now_ms) {
+  std::vector<SegmentInfo> deleted;
+  if (config_.retention_ms < 0 && config_.retention_bytes < 0) return deleted;
+  auto bases = ListSegments(dir_);
+  if (!bases.ok()) return bases.status();
+  std::vector<SegmentInfo> segs;
+  for (int64_t b : *bases) {
+    SegmentInfo info;
+    info.base_offset = b;
+    auto f = os::File::OpenRead(SegmentPath(dir_, b, kLogSuffix));
+    if (!f.ok()) return f.status();
+    auto size = f->Size();
+    if (!size.ok()) return size.status();
+    info.bytes = *size;
+    auto ts = SegmentMaxTimestamp(dir_, b);
+    if (!ts.ok()) return ts.status();
+    info.max_timestamp = *ts;
+    segs.push_back(info);
+  }
+  size_t n = SegmentsToDelete(segs, config_.retention_ms, config_.retention_bytes, now_ms);
+  for (size_t i = 0; i < n; ++i) {
+    // The .log goes first: readers find segments by their .log files.
+    KLOG_RETURN_IF_ERROR(os::RemoveFile(SegmentPath(dir_, segs[i].base_offset, kLogSuffix)));
+    KLOG_RETURN_IF_ERROR(os::RemoveFile(SegmentPath(dir_, segs[i].base_offset, kOffsetIndexSuffix)));
+    KLOG_RETURN_IF_ERROR(os::RemoveFile(SegmentPath(dir_, segs[i].base_offset, kTimeIndexSuffix)));
+    deleted.push_back(segs[i]);
+  }
+  return deleted;
+}
+
+Result<std::vector<SegmentInfo>> PartitionWriter::EnforceRetention(int64_t now_ms) {
+  os::FileLock lock;
+  KLOG_RETURN_IF_ERROR(Lock(lock));
+  if (!StateCurrent()) KLOG_RETURN_IF_ERROR(Refresh(nullptr, true));
+  return DeleteExpired(now_ms);
+}
+
+}  // namespace klog::log

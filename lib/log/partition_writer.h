@@ -1,0 +1,81 @@
+// Appends batches to one partition. Any number of processes may hold a
+// writer for the same partition: each Append takes the partition's lock file
+// (flock on <partition>/writer.lock), brings its view of the active segment
+// up to date, assigns the batch its base offset, writes it with one write(2),
+// then appends index entries, and lets go.
+//
+// Recovery happens in the same place: when the active segment's end does not
+// end on a whole batch (a writer was killed mid-append), the torn tail is
+// truncated — never anything before it — and indexes that point past the end,
+// end in a partial entry or disagree with the log are repaired.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "log/log_config.h"
+#include "log/retention.h"
+#include "os/file.h"
+#include "util/status.h"
+
+namespace klog::log {
+
+struct RecoveryReport {
+  uint64_t truncated_bytes = 0;  // torn tail cut from the active segment
+  bool rebuilt_indexes = false;
+};
+
+class PartitionWriter {
+ public:
+  // `label` names the partition in messages ("topic 'events' partition 3").
+  // Creates the directory's first segment when there is none.
+  static Result<std::unique_ptr<PartitionWriter>> Open(const std::string& dir, const std::string& label,
+                                                       const LogConfig& config);
+
+  // Appends one batch made by BatchBuilder::Finish; patches its base offset.
+  // Returns the base offset. `now_ms` drives age-based roll and retention.
+  Result<int64_t> Append(std::string& batch, int64_t now_ms);
+
+  // Takes the lock and recovers the active segment (torn tail, indexes)
+  // without appending; what was done goes to *report.
+  Status Recover(RecoveryReport* report);
+
+  // Deletes closed segments past retention (under the lock); returns them.
+  Result<std::vector<SegmentInfo>> EnforceRetention(int64_t now_ms);
+
+  const LogConfig& config() const { return config_; }
+  void set_fsync(FsyncPolicy p) { config_.fsync = p; }
+
+ private:
+  PartitionWriter(std::string dir, std::string label, const LogConfig& config)
+      : dir_(std::move(dir)), label_(std::move(label)), config_(config) {}
+
+  Status Lock(os::FileLock& lock);
+  bool StateCurrent();
+  Status Refresh(RecoveryReport* report, bool may_rebuild);
+  Status RebuildIndexes();
+  Status OpenSegment(int64_t base);
+  Status Roll(int64_t now_ms);
+  Result<std::vector<SegmentInfo>> DeleteExpired(int64_t now_ms);
+
+  std::string dir_;
+  std::string label_;
+  LogConfig config_;
+
+  // What this process knows of the active segment; valid only under the lock
+  // and only after StateCurrent() says nobody else has appended since.
+  bool state_valid_ = false;
+  int64_t base_ = 0;
+  os::File log_;
+  os::File offset_index_;
+  os::File time_index_;
+  uint64_t size_ = 0;
+  int64_t next_offset_ = 0;
+  int64_t max_ts_ = INT64_MIN;
+  int64_t first_ts_ = 0;          // first batch's timestamp, for age-based roll
+  uint64_t last_entry_pos_ = 0;   // position of the newest index entry (0: none)
+};
+
+}  // namespace klog::log

@@ -1,0 +1,23 @@
+// Segment files are named by their base offset in 20 digits (Kafka's
+// convention): 00000000000000001042.log with .index and .timeindex beside it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace klog::log {
+
+inline constexpr const char* kLogSuffix = ".log";
+inline constexpr const char* kOffsetIndexSuffix = ".index";
+inline constexpr const char* kTimeIndexSuffix = ".timeindex";
+
+std::string SegmentFileName(int64_t base_offset, const char* suffix);
+std::string SegmentPath(const std::string& partition_dir, int64_t base_offset, const char* suffix);
+
+// Base offsets of the .log files in a partition directory, ascending.
+Result<std::vector<int64_t>> ListSegments(const std::string& partition_dir);
+
+}  // namespace klog::log

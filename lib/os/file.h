@@ -1,0 +1,86 @@
+// Every system call on files goes through here. Descriptors are always
+// O_CLOEXEC: an --exec child must never inherit a member's flocks.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace klog::os {
+
+// Maps an errno to a Status naming the operation and path: ENOSPC becomes
+// kNoSpace, EACCES/EPERM/EROFS kPermissionDenied, ENOENT kNotFound.
+Status ErrnoStatus(std::string_view op, const std::string& path, int err);
+
+// An owned file descriptor.
+class File {
+ public:
+  File() = default;
+  File(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~File();
+  File(File&& o) noexcept;
+  File& operator=(File&& o) noexcept;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  static Result<File> OpenRead(const std::string& path);
+  // Opens for appending (O_WRONLY|O_APPEND), creating it with 0644 if `create`.
+  static Result<File> OpenAppend(const std::string& path, bool create);
+  static Result<File> OpenReadWrite(const std::string& path, bool create);
+
+  bool valid() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+
+  // Reads up to n bytes at offset; returns how many were read (short at EOF).
+  Result<size_t> ReadAt(uint64_t offset, void* buf, size_t n) const;
+  // Writes all of data at the end of the file (one write(2) when it can).
+  Status Append(std::string_view data);
+  Status WriteAt(uint64_t offset, std::string_view data);
+  Result<uint64_t> Size() const;
+  Status Truncate(uint64_t size);
+  Status DataSync();
+  void Close();
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+// An exclusive flock(2) on a lock file that is never unlinked (unlinking a
+// lock file another process may be locking would let two holders in).
+class FileLock {
+ public:
+  FileLock() = default;
+  static Result<FileLock> Acquire(const std::string& path);     // blocks
+  static Result<FileLock> TryAcquire(const std::string& path);  // kBusy if held
+  bool held() const { return file_.valid(); }
+  void Release() { file_.Close(); }
+
+ private:
+  explicit FileLock(File f) : file_(std::move(f)) {}
+  File file_;
+};
+
+Result<std::string> ReadFile(const std::string& path);
+// Writes to a temp file, fsyncs, renames over path and fsyncs the directory:
+// readers see the old or the new content, never a torn one.
+Status WriteFileAtomic(const std::string& path, std::string_view data);
+// Names in a directory, without "." and "..", sorted.
+Result<std::vector<std::string>> ListDir(const std::string& path);
+bool Exists(const std::string& path);
+bool IsDir(const std::string& path);
+Status MakeDirs(const std::string& path);
+Status RemoveTree(const std::string& path);
+Status RemoveFile(const std::string& path);  // ok if it was already gone
+Status SyncDir(const std::string& path);
+Status Rename(const std::string& from, const std::string& to);
+std::string Dirname(const std::string& path);
+std::string JoinPath(const std::string& a, const std::string& b);
+
+}  // namespace klog::os

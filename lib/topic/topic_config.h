@@ -1,0 +1,35 @@
+// A topic's settings, stored as DIR/topics/TOPIC/topic.json:
+//   {"version":1,"partitions":3,"retention_ms":604800000,"retention_bytes":-1,
+//    "segment_bytes":1073741824,"segment_ms":604800000,"compression":"none",
+//    "created_ms":1764000000000}
+// -1 means "no limit". Unknown keys are kept as they are not read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "log/batch.h"
+#include "log/log_config.h"
+#include "util/status.h"
+
+namespace klog::topic {
+
+constexpr int kMaxPartitions = 10000;
+
+struct TopicConfig {
+  int partitions = 1;
+  int64_t retention_ms = 7ll * 24 * 3600 * 1000;
+  int64_t retention_bytes = -1;
+  uint64_t segment_bytes = 1ull << 30;
+  int64_t segment_ms = 7ll * 24 * 3600 * 1000;
+  log::Codec compression = log::Codec::kNone;
+  int64_t created_ms = 0;
+
+  log::LogConfig ToLogConfig() const;
+};
+
+std::string TopicConfigToJson(const TopicConfig& c);
+Result<TopicConfig> TopicConfigFromJson(const std::string& text, const std::string& what);
+Status ValidateTopicConfig(const TopicConfig& c);
+
+}  // namespace klog::topic
