@@ -1,1 +1,53 @@
-int main() { return 0; }
+// klog: pick the command, parse its flags, call lib/, print, map the status
+// to an exit code. Nothing else lives here.
+#include <signal.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "cli.h"
+
+int main(int argc, char** argv) {
+  using namespace klog::cmd;
+  signal(SIGPIPE, SIG_IGN);  // a closed pipe is EPIPE, handled as "stop quietly"
+  try {
+    CLI::App app{"klog: Kafka's model (topics, partitions, offsets, consumer groups) over a plain directory.\n"
+                 "Example: printf 'a\\nb\\n' | klog produce events && klog consume events",
+                 "klog"};
+    app.set_version_flag("--version", std::string("klog ") + KLOG_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();
+    Globals g;
+    app.add_option("--dir", g.dir, "Data directory (default: $KLOG_DIR, else ${XDG_DATA_HOME:-~/.local/share}/klog)")
+        ->type_name("DIR");
+    app.add_flag("-q,--quiet", g.quiet, "Print nothing but records and errors");
+    app.add_flag("-v,--verbose", g.verbose, "Print progress notes on stderr");
+    Action action;
+    AddTopicCommands(app, g, action);
+    AddProduceCommand(app, g, action);
+    AddConsumeCommand(app, g, action);
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+      return app.exit(e);
+    } catch (const CLI::RuntimeError& e) {
+      return e.get_exit_code();  // already reported by the flag's parser
+    } catch (const CLI::ParseError& e) {
+      std::string msg = e.what();
+      if (msg.empty()) msg = e.get_name();
+      return UsageError(msg + " (run 'klog --help' or 'klog COMMAND --help')");
+    }
+    if (!action) return UsageError("no command given (run 'klog --help')");
+    return action();
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();
+  } catch (const std::exception& e) {
+    return Fail(klog::Status::IOError(std::string("unexpected: ") + e.what()));
+  } catch (...) {
+    return Fail(klog::Status::IOError("unexpected failure"));
+  }
+}

@@ -216,3 +216,17 @@ std::string FormatSize(uint64_t bytes) {
 }
 
 }  // namespace klog::util
+
+namespace klog::util {
+std::string FormatDurationMs(int64_t ms) {
+  struct Unit {
+    int64_t ms;
+    const char* name;
+  };
+  static const Unit kUnits[] = {{86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
+  if (ms == 0) return "0ms";
+  for (const Unit& u : kUnits)
+    if (ms % u.ms == 0) return std::to_string(ms / u.ms) + u.name;
+  return std::to_string(ms) + "ms";
+}
+}  // namespace klog::util

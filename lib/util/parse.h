@@ -32,3 +32,8 @@ std::string FormatIsoTimeMs(int64_t ms);
 std::string FormatSize(uint64_t bytes);
 
 }  // namespace klog::util
+
+namespace klog::util {
+// "7d", "90m", "1500ms": the largest unit that divides the value exactly.
+std::string FormatDurationMs(int64_t ms);
+}  // namespace klog::util

@@ -1,0 +1,85 @@
+#include "cli.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace klog::cmd {
+
+int Fail(const Status& status) {
+  std::string line = "klog: error: " + status.message() + "\n";
+  (void)!::write(2, line.data(), line.size());
+  switch (status.code()) {
+    case Code::kOk:
+      return kExitOk;
+    case Code::kBusy:
+      return kExitRefused;
+    default:
+      return kExitRuntime;
+  }
+}
+
+int UsageError(const std::string& message) {
+  std::string line = "klog: error: " + message + "\n";
+  (void)!::write(2, line.data(), line.size());
+  return kExitUsage;
+}
+
+void Note(const Globals& g, const std::string& message) {
+  if (g.quiet) return;
+  std::string line = "klog: " + message + "\n";
+  (void)!::write(2, line.data(), line.size());
+}
+
+topic::DataDir DataDirFrom(const Globals& g) {
+  return topic::DataDir(
+      topic::ResolveDataDir(g.dir, std::getenv("KLOG_DIR"), std::getenv("XDG_DATA_HOME"), std::getenv("HOME")));
+}
+
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+Status Output::Flush() {
+  size_t done = 0;
+  while (done < buf_.size()) {
+    ssize_t w = ::write(fd_, buf_.data() + done, buf_.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      buf_.clear();
+      if (errno == EPIPE) return Status::OutOfRange("stdout closed");
+      return Status::IOError(std::string("writing output: ") + std::strerror(errno));
+    }
+    done += static_cast<size_t>(w);
+  }
+  buf_.clear();
+  return Status::Ok();
+}
+
+int PrintAndExit(const std::string& text) {
+  Output out;
+  out.buffer() = text;
+  Status st = out.Flush();
+  if (!st.ok() && st.code() != Code::kOutOfRange) return Fail(st);
+  return kExitOk;
+}
+
+}  // namespace klog::cmd

@@ -1,0 +1,74 @@
+// What every command shares: global flags, the data directory, error
+// reporting ("klog: error: ..." in exactly one place) and exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "topic/data_dir.h"
+#include "util/status.h"
+
+namespace klog::cmd {
+
+// Exit codes (klog(1)): 0 ok, 1 runtime error, 2 usage error, 3 refused
+// because a group has live members.
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitRefused = 3;
+
+struct Globals {
+  std::string dir;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+// The action a parsed subcommand runs; set by the subcommand's callback.
+using Action = std::function<int()>;
+
+// Prints "klog: error: MESSAGE" and returns the exit code for it.
+int Fail(const Status& status);
+// The same for a usage error (exit 2).
+int UsageError(const std::string& message);
+// A message on stderr unless -q.
+void Note(const Globals& g, const std::string& message);
+
+topic::DataDir DataDirFrom(const Globals& g);
+
+// Converts a flag value with a lib parser; on error prints it and exits 2
+// (throws CLI::RuntimeError, caught by main).
+template <typename T>
+T ParseFlag(const std::string& flag, const Result<T>& parsed) {
+  if (!parsed.ok()) throw CLI::RuntimeError(UsageError(flag + ": " + parsed.status().message()));
+  return parsed.value();
+}
+
+// Left-aligned columns, two spaces apart; first row is the header.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
+
+// Buffered stdout: large writes, no per-record system call. A closed pipe
+// turns into Status kOutOfRange ("stop quietly").
+class Output {
+ public:
+  explicit Output(int fd = 1) : fd_(fd) { buf_.reserve(kFlushAt + 65536); }
+  std::string& buffer() { return buf_; }
+  Status MaybeFlush() { return buf_.size() >= kFlushAt ? Flush() : Status::Ok(); }
+  Status Flush();
+
+ private:
+  static constexpr size_t kFlushAt = 256 * 1024;
+  int fd_;
+  std::string buf_;
+};
+
+// Writes a whole string to stdout at once (tables, JSON documents).
+int PrintAndExit(const std::string& text);
+
+void AddTopicCommands(CLI::App& app, Globals& g, Action& action);
+void AddProduceCommand(CLI::App& app, Globals& g, Action& action);
+void AddConsumeCommand(CLI::App& app, Globals& g, Action& action);
+
+}  // namespace klog::cmd

@@ -1,0 +1,116 @@
+// klog produce TOPIC [VALUE...]
+#include <unistd.h>
+
+#include "cli.h"
+#include "client/produce_stream.h"
+#include "client/producer.h"
+#include "util/name.h"
+#include "util/parse.h"
+
+namespace klog::cmd {
+namespace {
+
+struct ProduceFlags {
+  std::string topic;
+  std::vector<std::string> values;
+  std::string format = "line";
+  std::string key;
+  bool has_key = false;
+  std::string key_separator;
+  std::vector<std::string> headers;
+  int partition = -1;
+  std::string fsync = "never";
+  std::string compression;
+  std::string batch_size = "1MiB";
+  std::string linger = "0ms";
+  std::string max_record_size = "1MiB";
+  bool print_offsets = false;
+  bool json = false;
+};
+
+int Run(const Globals& g, const ProduceFlags& f) {
+  Status name = util::ValidateName(f.topic, "topic");
+  if (!name.ok()) return UsageError(name.message());
+  client::ProducerOptions po;
+  if (f.partition >= 0) po.partition = f.partition;
+  po.fsync = ParseFlag("--fsync", log::ParseFsyncPolicy(f.fsync));
+  if (!f.compression.empty()) po.codec = ParseFlag("--compression", log::ParseCodec(f.compression));
+  po.batch_bytes = ParseFlag("--batch-size", util::ParseSize(f.batch_size));
+  po.max_record_bytes = ParseFlag("--max-record-size", util::ParseSize(f.max_record_size));
+  if (po.batch_bytes == 0) return UsageError("--batch-size: must be at least 1 byte");
+  if (po.max_record_bytes > (64u << 20)) return UsageError("--max-record-size: at most 64MiB");
+
+  client::StreamOptions so;
+  so.format = ParseFlag("--format", client::ParseInputFormat(f.format));
+  if (f.has_key) so.key = f.key;
+  if (!f.key_separator.empty()) so.key_separator = f.key_separator;
+  for (const auto& h : f.headers) {
+    auto eq = h.find('=');
+    if (eq == std::string::npos || eq == 0) return UsageError("-H '" + h + "': expected NAME=VALUE");
+    so.headers.emplace_back(h.substr(0, eq), h.substr(eq + 1));
+  }
+  so.linger_ms = ParseFlag("--linger", util::ParseDurationMs(f.linger));
+
+  topic::TopicStore store(DataDirFrom(g));
+  auto producer = client::Producer::Open(store, f.topic, po);
+  if (!producer.ok()) return Fail(producer.status());
+
+  Output out;
+  client::WrittenCallback report;
+  if (f.print_offsets) {
+    report = [&](const std::vector<client::WrittenRecord>& written) {
+      for (const auto& w : written) {
+        if (f.json) {
+          out.buffer() += "{\"topic\":\"" + f.topic + "\",\"partition\":" + std::to_string(w.partition) +
+                          ",\"offset\":" + std::to_string(w.offset) + "}\n";
+        } else {
+          out.buffer() += std::to_string(w.partition) + " " + std::to_string(w.offset) + "\n";
+        }
+      }
+      // Flushed per batch: what is printed is written, even if we die next.
+      return out.Flush();
+    };
+  }
+  Status st = f.values.empty() ? client::ProduceStream(0, **producer, so, report)
+                               : client::ProduceValues(f.values, **producer, so, report);
+  if (st.code() == Code::kOutOfRange) return kExitOk;  // --print-offsets reader went away
+  if (!st.ok()) return Fail(st);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddProduceCommand(CLI::App& app, Globals& g, Action& action) {
+  auto f = std::make_shared<ProduceFlags>();
+  auto* sub = app.add_subcommand(
+      "produce",
+      "Append records from stdin (one per line) or from VALUE arguments\nExample: tail -F app.log | klog produce logs --linger 100ms");
+  sub->add_option("TOPIC", f->topic, "Topic to append to")->required();
+  sub->add_option("VALUE", f->values, "Record values (instead of reading stdin)");
+  sub->add_option("--format", f->format, "Input: line (default), null (NUL-delimited) or json (one object per line)")
+      ->check(CLI::IsMember({"line", "null", "json"}));
+  sub->add_option("-k,--key", f->key, "Key for every record")->type_name("KEY")->each([f](const std::string&) {
+    f->has_key = true;
+  });
+  sub->add_option("-K,--key-separator", f->key_separator, "Split each record at the first SEP into key and value")
+      ->type_name("SEP");
+  sub->add_option("-H,--header", f->headers, "Header NAME=VALUE for every record (repeatable)")->type_name("NAME=VALUE");
+  sub->add_option("-p,--partition", f->partition, "Write every record to partition N")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--fsync", f->fsync, "When to fsync: never (default), batch or always")
+      ->check(CLI::IsMember({"never", "batch", "always"}));
+  sub->add_option("--compression", f->compression, "Override the topic's compression: zstd or none")
+      ->check(CLI::IsMember({"zstd", "none"}));
+  sub->add_option("--batch-size", f->batch_size, "Write a batch once this much is pending (default 1MiB)")
+      ->type_name("SIZE");
+  sub->add_option("--linger", f->linger, "Wait up to this long for more input before writing (default 0ms)")
+      ->type_name("DURATION");
+  sub->add_option("--max-record-size", f->max_record_size, "Refuse records larger than this (default 1MiB)")
+      ->type_name("SIZE");
+  sub->add_flag("--print-offsets", f->print_offsets, "Print PARTITION OFFSET for each record written");
+  sub->add_flag("--json", f->json, "With --print-offsets: one JSON object per record");
+  sub->callback([&, f] { action = [&, f] { return Run(g, *f); }; });
+}
+
+}  // namespace klog::cmd

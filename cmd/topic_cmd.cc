@@ -1,0 +1,209 @@
+// klog topic create|list|describe|alter|delete
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "topic/topic_store.h"
+#include "util/name.h"
+#include "util/parse.h"
+
+namespace klog::cmd {
+namespace {
+
+struct ConfigFlags {
+  int partitions = 0;  // 0: not given
+  std::string retention, retention_bytes, segment_bytes, segment_ms, compression;
+
+  void Add(CLI::App* sub, bool creating) {
+    sub->add_option("--partitions", partitions, creating ? "Number of partitions (default 1)"
+                                                         : "New number of partitions (can only grow)")
+        ->type_name("N");
+    sub->add_option("--retention", retention, "Delete closed segments older than this (e.g. 7d; -1 keeps forever)")
+        ->type_name("DURATION");
+    sub->add_option("--retention-bytes", retention_bytes, "Keep at most this much per partition (e.g. 10GiB; -1: no limit)")
+        ->type_name("SIZE");
+    sub->add_option("--segment-bytes", segment_bytes, "Roll to a new segment at this size (default 1GiB)")
+        ->type_name("SIZE");
+    sub->add_option("--segment-ms", segment_ms, "Roll to a new segment at this age (default 7d)")->type_name("DURATION");
+    sub->add_option("--compression", compression, "Batch compression: zstd or none (default none)")
+        ->type_name("CODEC")
+        ->check(CLI::IsMember({"zstd", "none"}));
+  }
+
+  // Applies what was given onto c.
+  void ApplyTo(topic::TopicConfig& c) const {
+    if (partitions != 0) {
+      if (partitions < 1 || partitions > topic::kMaxPartitions)
+        throw CLI::RuntimeError(UsageError("--partitions: must be between 1 and " + std::to_string(topic::kMaxPartitions)));
+      c.partitions = partitions;
+    }
+    if (!retention.empty())
+      c.retention_ms = retention == "-1" ? -1 : ParseFlag("--retention", util::ParseDurationMs(retention));
+    if (!retention_bytes.empty())
+      c.retention_bytes = retention_bytes == "-1"
+                              ? -1
+                              : static_cast<int64_t>(ParseFlag("--retention-bytes", util::ParseSize(retention_bytes)));
+    if (!segment_bytes.empty()) c.segment_bytes = ParseFlag("--segment-bytes", util::ParseSize(segment_bytes));
+    if (!segment_ms.empty()) c.segment_ms = ParseFlag("--segment-ms", util::ParseDurationMs(segment_ms));
+    if (!compression.empty()) c.compression = ParseFlag("--compression", log::ParseCodec(compression));
+    Status st = topic::ValidateTopicConfig(c);
+    if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
+  }
+};
+
+void CheckName(const std::string& name) {
+  Status st = util::ValidateName(name, "topic");
+  if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
+}
+
+std::string Limit(int64_t v, bool duration) {
+  if (v < 0) return "unlimited";
+  return duration ? util::FormatDurationMs(v) : util::FormatSize(static_cast<uint64_t>(v));
+}
+
+nlohmann::ordered_json ConfigJson(const topic::TopicConfig& c) {
+  return nlohmann::ordered_json::parse(topic::TopicConfigToJson(c));
+}
+
+}  // namespace
+
+void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
+  CLI::App* topic = app.add_subcommand("topic", "Create, list, describe, alter and delete topics");
+  topic->require_subcommand(1);
+
+  {
+    auto* sub = topic->add_subcommand("create", "Create a topic\nExample: klog topic create events --partitions 3");
+    auto name = std::make_shared<std::string>();
+    auto flags = std::make_shared<ConfigFlags>();
+    auto if_not_exists = std::make_shared<bool>(false);
+    sub->add_option("NAME", *name, "Topic name: [A-Za-z0-9._-], 1-249 characters")->required();
+    flags->Add(sub, true);
+    sub->add_flag("--if-not-exists", *if_not_exists, "Succeed quietly if the topic exists");
+    sub->callback([&, name, flags, if_not_exists] {
+      action = [&, name, flags, if_not_exists] {
+        CheckName(*name);
+        topic::TopicConfig c;
+        flags->ApplyTo(c);
+        c.created_ms = static_cast<int64_t>(time(nullptr)) * 1000;
+        topic::TopicStore store(DataDirFrom(g));
+        bool created = false;
+        Status st = store.Create(*name, c, *if_not_exists, &created);
+        if (!st.ok()) return Fail(st);
+        if (g.verbose && created) Note(g, "created topic '" + *name + "' with " + std::to_string(c.partitions) + " partitions");
+        return kExitOk;
+      };
+    });
+  }
+  {
+    auto* sub = topic->add_subcommand("list", "List topics\nExample: klog topic list --json");
+    auto json = std::make_shared<bool>(false);
+    sub->add_flag("--json", *json, "One JSON document instead of a table");
+    sub->callback([&, json] {
+      action = [&, json] {
+        topic::TopicStore store(DataDirFrom(g));
+        auto names = store.List();
+        if (!names.ok()) return Fail(names.status());
+        if (*json) {
+          auto arr = nlohmann::ordered_json::array();
+          for (const auto& n : *names) {
+            auto c = store.Load(n);
+            if (!c.ok()) return Fail(c.status());
+            arr.push_back({{"name", n}, {"partitions", c->partitions}, {"compression", log::CodecName(c->compression)}});
+          }
+          return PrintAndExit(arr.dump() + "\n");
+        }
+        std::vector<std::vector<std::string>> rows = {{"TOPIC", "PARTITIONS", "COMPRESSION"}};
+        for (const auto& n : *names) {
+          auto c = store.Load(n);
+          if (!c.ok()) return Fail(c.status());
+          rows.push_back({n, std::to_string(c->partitions), log::CodecName(c->compression)});
+        }
+        return PrintAndExit(names->empty() ? "" : FormatTable(rows));
+      };
+    });
+  }
+  {
+    auto* sub = topic->add_subcommand("describe", "Show a topic's partitions and config\nExample: klog topic describe events");
+    auto name = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    sub->add_option("NAME", *name, "Topic name")->required();
+    sub->add_flag("--json", *json, "One JSON document instead of a table");
+    sub->callback([&, name, json] {
+      action = [&, name, json] {
+        CheckName(*name);
+        topic::TopicStore store(DataDirFrom(g));
+        auto c = store.Load(*name);
+        if (!c.ok()) return Fail(c.status());
+        auto parts = store.Describe(*name);
+        if (!parts.ok()) return Fail(parts.status());
+        if (*json) {
+          nlohmann::ordered_json doc;
+          doc["topic"] = *name;
+          doc["config"] = ConfigJson(*c);
+          doc["partitions"] = nlohmann::ordered_json::array();
+          for (const auto& p : *parts)
+            doc["partitions"].push_back({{"partition", p.partition},
+                                         {"start_offset", p.start_offset},
+                                         {"end_offset", p.end_offset},
+                                         {"records", p.end_offset - p.start_offset},
+                                         {"bytes", p.bytes},
+                                         {"segments", p.segments},
+                                         {"last_append_ms", p.last_append_ms}});
+          return PrintAndExit(doc.dump() + "\n");
+        }
+        std::string out = "Topic: " + *name + "  Partitions: " + std::to_string(c->partitions) +
+                          "  Compression: " + log::CodecName(c->compression) +
+                          "  Retention: " + Limit(c->retention_ms, true) +
+                          "  Retention-bytes: " + Limit(c->retention_bytes, false) +
+                          "  Segment-bytes: " + util::FormatSize(c->segment_bytes) +
+                          "  Segment-ms: " + util::FormatDurationMs(c->segment_ms) + "\n";
+        std::vector<std::vector<std::string>> rows = {
+            {"PARTITION", "START", "END", "RECORDS", "SIZE", "SEGMENTS", "LAST-APPEND"}};
+        for (const auto& p : *parts)
+          rows.push_back({std::to_string(p.partition), std::to_string(p.start_offset), std::to_string(p.end_offset),
+                          std::to_string(p.end_offset - p.start_offset), util::FormatSize(p.bytes),
+                          std::to_string(p.segments),
+                          p.last_append_ms ? util::FormatIsoTimeMs(p.last_append_ms) : "-"});
+        return PrintAndExit(out + FormatTable(rows));
+      };
+    });
+  }
+  {
+    auto* sub = topic->add_subcommand("alter", "Change a topic's partitions or config\nExample: klog topic alter events --partitions 6");
+    auto name = std::make_shared<std::string>();
+    auto flags = std::make_shared<ConfigFlags>();
+    sub->add_option("NAME", *name, "Topic name")->required();
+    flags->Add(sub, false);
+    sub->callback([&, name, flags] {
+      action = [&, name, flags] {
+        CheckName(*name);
+        topic::TopicStore store(DataDirFrom(g));
+        auto c = store.Load(*name);
+        if (!c.ok()) return Fail(c.status());
+        topic::TopicConfig updated = *c;
+        flags->ApplyTo(updated);
+        if (updated.partitions < c->partitions)
+          return UsageError("topic '" + *name + "' has " + std::to_string(c->partitions) +
+                            " partitions; partitions can only grow");
+        Status st = store.Alter(*name, updated);
+        return st.ok() ? kExitOk : Fail(st);
+      };
+    });
+  }
+  {
+    auto* sub = topic->add_subcommand("delete", "Delete a topic and all its records\nExample: klog topic delete events");
+    auto name = std::make_shared<std::string>();
+    auto if_exists = std::make_shared<bool>(false);
+    sub->add_option("NAME", *name, "Topic name")->required();
+    sub->add_flag("--if-exists", *if_exists, "Succeed quietly if there is no such topic");
+    sub->callback([&, name, if_exists] {
+      action = [&, name, if_exists] {
+        CheckName(*name);
+        topic::TopicStore store(DataDirFrom(g));
+        Status st = store.Delete(*name, *if_exists, nullptr);
+        return st.ok() ? kExitOk : Fail(st);
+      };
+    });
+  }
+}
+
+}  // namespace klog::cmd

@@ -1,0 +1,148 @@
+#include "client/consumer.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "os/inotify.h"
+#include "util/parse.h"
+
+namespace klog::client {
+
+Result<StartSpec> ParseStartSpec(std::string_view text) {
+  StartSpec s;
+  if (text == "beginning" || text == "earliest") return StartSpec{StartSpec::kBeginning, 0};
+  if (text == "end" || text == "latest") return StartSpec{StartSpec::kEnd, 0};
+  auto bad = [&](const Status& why) {
+    return Status::InvalidArgument("invalid offset '" + std::string(text) +
+                                   "' (expected beginning, end, N, -N or @TIME): " + why.message());
+  };
+  if (!text.empty() && text[0] == '@') {
+    std::string_view t = text.substr(1);
+    auto ms = util::ParseInt(t, INT64_MIN, INT64_MAX);
+    if (ms.ok()) return StartSpec{StartSpec::kTimestamp, *ms};
+    auto iso = util::ParseIsoTimeMs(t);
+    if (!iso.ok()) return bad(iso.status());
+    return StartSpec{StartSpec::kTimestamp, *iso};
+  }
+  if (!text.empty() && text[0] == '-') {
+    auto n = util::ParseInt(text.substr(1), 0, INT64_MAX);
+    if (!n.ok()) return bad(n.status());
+    return StartSpec{StartSpec::kFromEnd, *n};
+  }
+  auto n = util::ParseInt(text, 0, INT64_MAX);
+  if (!n.ok()) return bad(n.status());
+  return StartSpec{StartSpec::kOffset, *n};
+}
+
+Result<int64_t> ResolveStart(const log::PartitionReader& reader, const StartSpec& spec) {
+  auto start = reader.StartOffset();
+  if (!start.ok()) return start.status();
+  auto end = reader.EndOffset();
+  if (!end.ok()) return end.status();
+  int64_t at = 0;
+  switch (spec.kind) {
+    case StartSpec::kBeginning: at = *start; break;
+    case StartSpec::kEnd: at = *end; break;
+    case StartSpec::kOffset: at = spec.value; break;
+    case StartSpec::kFromEnd: at = *end - std::min(spec.value, *end); break;
+    case StartSpec::kTimestamp: {
+      auto off = reader.OffsetForTimestamp(spec.value);
+      if (!off.ok()) return off.status();
+      at = *off;
+      break;
+    }
+  }
+  return std::clamp(at, *start, std::max(*start, *end));
+}
+
+namespace {
+
+struct Cursor {
+  std::string topic;
+  int partition;
+  std::unique_ptr<log::PartitionReader> reader;
+  int64_t stop_at;  // exclusive; INT64_MAX when following
+  bool done = false;
+};
+
+}  // namespace
+
+Status Consume(const topic::TopicStore& store, const ConsumeOptions& options, RecordSink& sink,
+               const std::atomic<bool>* stop) {
+  std::vector<Cursor> cursors;
+  os::DirWatcher watcher;
+  for (const auto& topic : options.topics) {
+    auto config = store.Load(topic);
+    if (!config.ok()) return config.status();
+    std::vector<int> parts = options.partitions;
+    if (parts.empty())
+      for (int p = 0; p < config->partitions; ++p) parts.push_back(p);
+    for (int p : parts) {
+      if (p < 0 || p >= config->partitions)
+        return Status::InvalidArgument("topic '" + topic + "' has no partition " + std::to_string(p) + " (it has " +
+                                       std::to_string(config->partitions) + ")");
+      std::string dir = store.dir().PartitionDir(topic, p);
+      // Watch before the first read, so no append between read and wait is missed.
+      if (options.follow) KLOG_RETURN_IF_ERROR(watcher.Watch(dir));
+      Cursor c{topic, p, std::make_unique<log::PartitionReader>(dir, topic::PartitionLabel(topic, p)), INT64_MAX};
+      auto from = ResolveStart(*c.reader, options.start);
+      if (!from.ok()) return from.status();
+      if (!options.follow) {
+        auto end = c.reader->EndOffset();
+        if (!end.ok()) return end.status();
+        c.stop_at = *end;
+      }
+      KLOG_RETURN_IF_ERROR(c.reader->Seek(*from));
+      c.done = *from >= c.stop_at;
+      cursors.push_back(std::move(c));
+    }
+  }
+
+  int64_t delivered = 0;
+  log::Batch batch;
+  log::RecordView rec;
+  for (;;) {
+    bool progress = false, all_done = true;
+    for (Cursor& c : cursors) {
+      if (c.done) continue;
+      all_done = false;
+      if (stop && stop->load()) return sink.Idle();
+      int64_t skip_below;
+      auto more = c.reader->Next(batch, &skip_below);
+      if (!more.ok()) return more.status();
+      if (!*more) continue;
+      progress = true;
+      while (batch.Next(rec)) {
+        if (rec.offset < skip_below) continue;
+        if (rec.offset >= c.stop_at) {
+          c.done = true;
+          break;
+        }
+        Status st = sink.Deliver(c.topic, c.partition, rec);
+        if (st.code() == Code::kOutOfRange) return Status::Ok();
+        KLOG_RETURN_IF_ERROR(st);
+        if (options.max_messages >= 0 && ++delivered >= options.max_messages) return sink.Idle();
+      }
+      if (!batch.status().ok())
+        return Status::Corruption(c.reader->label() + " offset " + std::to_string(batch.header().base_offset) + ": " +
+                                  batch.status().message());
+      if (c.reader->position() >= c.stop_at) c.done = true;
+    }
+    if (all_done || (options.max_messages >= 0 && delivered >= options.max_messages)) return sink.Idle();
+    if (!progress) {
+      if (!options.follow) {
+        // The end was fixed at start, so the data is there: a torn or corrupt
+        // tail stops us. Report the first such partition.
+        for (Cursor& c : cursors)
+          if (!c.done)
+            return Status::Corruption(c.reader->label() + ": log ends at offset " + std::to_string(c.reader->position()) +
+                                      " before its recorded end " + std::to_string(c.stop_at));
+      }
+      KLOG_RETURN_IF_ERROR(sink.Idle());
+      if (stop && stop->load()) return Status::Ok();
+      watcher.Wait(1000);
+    }
+  }
+}
+
+}  // namespace klog::client

@@ -1,0 +1,154 @@
+#include "client/produce_stream.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "format/record_json.h"
+
+namespace klog::client {
+
+Result<InputFormat> ParseInputFormat(std::string_view s) {
+  if (s == "line") return InputFormat::kLine;
+  if (s == "null") return InputFormat::kNull;
+  if (s == "json") return InputFormat::kJson;
+  return Status::InvalidArgument("unknown input format '" + std::string(s) + "' (expected line, null or json)");
+}
+
+namespace {
+
+class RecordSink {
+ public:
+  RecordSink(Producer& producer, const StreamOptions& options, const WrittenCallback& on_written)
+      : producer_(producer), options_(options), on_written_(on_written) {
+    for (const auto& [n, v] : options_.headers) headers_.push_back({n, std::string_view(v)});
+  }
+
+  // One record of input; `number` is its line (or record) number.
+  Status Take(std::string_view text, uint64_t number, int64_t now) {
+    Status st = TakeOne(text, now);
+    if (!st.ok()) {
+      std::string where = options_.format == InputFormat::kNull ? "record " : "line ";
+      Status flushed = Flush();  // everything before the bad record is written
+      if (!flushed.ok()) return flushed;
+      return Status(st.code(), "input " + where + std::to_string(number) + ": " + st.message());
+    }
+    return Report();
+  }
+
+  Status Flush() {
+    Status st = producer_.Flush();
+    Status reported = Report();
+    return st.ok() ? reported : st;
+  }
+
+ private:
+  Status TakeOne(std::string_view text, int64_t now) {
+    if (options_.format == InputFormat::kJson) {
+      auto rec = format::ParseRecordJson(text);
+      if (!rec.ok()) return rec.status();
+      std::vector<log::HeaderView> hv = headers_;
+      for (const auto& h : rec->HeaderViews()) hv.push_back(h);
+      std::optional<std::string_view> key;
+      if (rec->key) key = *rec->key;
+      else if (options_.key) key = *options_.key;
+      return producer_.Add(rec->partition, rec->timestamp.value_or(now), key, rec->value, hv);
+    }
+    std::optional<std::string_view> key;
+    if (options_.key) key = *options_.key;
+    if (options_.key_separator) {
+      auto pos = text.find(*options_.key_separator);
+      if (pos != std::string_view::npos) {
+        key = text.substr(0, pos);
+        text.remove_prefix(pos + options_.key_separator->size());
+      }
+    }
+    return producer_.Add(std::nullopt, now, key, text, headers_);
+  }
+
+
+  Status Report() {
+    auto written = producer_.TakeWritten();
+    if (written.empty() || !on_written_) return Status::Ok();
+    return on_written_(written);
+  }
+
+  Producer& producer_;
+  const StreamOptions& options_;
+  const WrittenCallback& on_written_;
+  std::vector<log::HeaderView> headers_;
+};
+
+}  // namespace
+
+Status ProduceValues(const std::vector<std::string>& values, Producer& producer, const StreamOptions& options,
+                     const WrittenCallback& on_written) {
+  RecordSink sink(producer, options, on_written);
+  int64_t now = NowMs();
+  uint64_t n = 0;
+  for (const auto& v : values) KLOG_RETURN_IF_ERROR(sink.Take(v, ++n, now));
+  return sink.Flush();
+}
+
+Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written) {
+  RecordSink sink(producer, options, on_written);
+  const char delim = options.format == InputFormat::kNull ? '\0' : '\n';
+  std::string buf(1 << 20, '\0');
+  size_t len = 0;  // bytes in buf not yet split into records
+  uint64_t number = 0;
+  int64_t first_pending_ms = 0;
+  for (;;) {
+    if (producer.has_pending()) {
+      int64_t wait = first_pending_ms + options.linger_ms - NowMs();
+      struct pollfd pfd = {fd, POLLIN, 0};
+      int r = ::poll(&pfd, 1, wait > 0 ? static_cast<int>(std::min<int64_t>(wait, 1 << 30)) : 0);
+      if (r == 0) {
+        KLOG_RETURN_IF_ERROR(sink.Flush());
+        continue;
+      }
+    }
+    if (len == buf.size()) buf.resize(buf.size() * 2);
+    ssize_t n = ::read(fd, buf.data() + len, buf.size() - len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::IOError(std::string("reading input: ") + std::strerror(errno));
+    }
+    bool eof = n == 0;
+    size_t scan_from = len;
+    len += static_cast<size_t>(n);
+    int64_t now = NowMs();
+    bool had_pending = producer.has_pending();
+    size_t start = 0;
+    for (;;) {
+      const char* hit = static_cast<const char*>(std::memchr(buf.data() + scan_from, delim, len - scan_from));
+      if (!hit) break;
+      size_t end = static_cast<size_t>(hit - buf.data());
+      KLOG_RETURN_IF_ERROR(sink.Take(std::string_view(buf.data() + start, end - start), ++number, now));
+      start = scan_from = end + 1;
+    }
+    if (eof) {
+      if (start < len) KLOG_RETURN_IF_ERROR(sink.Take(std::string_view(buf.data() + start, len - start), ++number, now));
+      return sink.Flush();
+    }
+    // Keep the unfinished record at the front of the buffer.
+    if (start > 0) {
+      std::memmove(buf.data(), buf.data() + start, len - start);
+      len -= start;
+    }
+    // A record that can no longer fit: say so now rather than buffer forever.
+    size_t limit = producer.max_record_bytes() + (options.key_separator ? options.key_separator->size() : 0);
+    if (options.format == InputFormat::kJson) limit = limit * 8 + 4096;  // escapes and base64 grow it
+    if (len > limit) {
+      Status flushed = sink.Flush();
+      if (!flushed.ok()) return flushed;
+      return Status::InvalidArgument("input " + std::string(delim ? "line " : "record ") + std::to_string(number + 1) +
+                                     ": record exceeds --max-record-size " +
+                                     std::to_string(producer.max_record_bytes()));
+    }
+    if (!had_pending && producer.has_pending()) first_pending_ms = now;
+  }
+}
+
+}  // namespace klog::client

@@ -1,0 +1,41 @@
+// Feeds a Producer from a file descriptor (stdin): large reads, records split
+// in place, and a linger deadline so that a slow writer (tail -F | klog
+// produce) has its records written within the linger time.
+//
+// On bad input (oversize record, malformed JSON line) every record before
+// the bad one is written and reported; the bad one and everything after it
+// are not; the error names the input line (or record number for --format null).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "client/producer.h"
+#include "util/status.h"
+
+namespace klog::client {
+
+enum class InputFormat { kLine, kNull, kJson };
+Result<InputFormat> ParseInputFormat(std::string_view s);
+
+struct StreamOptions {
+  InputFormat format = InputFormat::kLine;
+  std::optional<std::string> key;            // -k: the same key for all
+  std::optional<std::string> key_separator;  // -K: split each record at the first SEP
+  std::vector<std::pair<std::string, std::string>> headers;  // -H NAME=VALUE
+  int64_t linger_ms = 0;  // 0: write as soon as input pauses
+};
+
+using WrittenCallback = std::function<Status(const std::vector<WrittenRecord>&)>;
+
+// Reads fd to its end. on_written is called after each flush.
+Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written);
+
+// Produces each of `values` as one record (VALUE arguments).
+Status ProduceValues(const std::vector<std::string>& values, Producer& producer, const StreamOptions& options,
+                     const WrittenCallback& on_written);
+
+}  // namespace klog::client

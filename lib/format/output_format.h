@@ -1,0 +1,30 @@
+// kcat-style output format strings for consume, parsed once:
+//   %t topic  %p partition  %o offset  %k key  %K key length (-1: none)
+//   %v or %s value  %S value length  %T timestamp (ms)  %h headers as
+//   name=value pairs joined by ','  %% a percent sign
+//   escapes: \n \t \r \0 \\  (any other backslash pair is kept as it is)
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "log/batch.h"
+#include "util/status.h"
+
+namespace klog::format {
+
+class OutputFormat {
+ public:
+  static Result<OutputFormat> Parse(std::string_view spec);
+  void Append(std::string& out, std::string_view topic, int partition, const log::RecordView& r) const;
+
+ private:
+  struct Piece {
+    char token;          // 0: literal text
+    std::string literal;
+  };
+  std::vector<Piece> pieces_;
+};
+
+}  // namespace klog::format

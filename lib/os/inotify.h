@@ -1,0 +1,28 @@
+// Wakes a follower when a watched directory changes (a segment appended to,
+// created or deleted), so `consume -f` neither sleeps nor polls.
+#pragma once
+
+#include <string>
+
+#include "util/status.h"
+
+namespace klog::os {
+
+class DirWatcher {
+ public:
+  DirWatcher();
+  ~DirWatcher();
+  DirWatcher(const DirWatcher&) = delete;
+  DirWatcher& operator=(const DirWatcher&) = delete;
+
+  Status Watch(const std::string& dir);
+  // Blocks until something changed in a watched directory, `timeout_ms`
+  // passed (-1: no limit) or a signal arrived; drains pending events.
+  // True when something changed.
+  bool Wait(int timeout_ms);
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace klog::os

@@ -1,0 +1,158 @@
+#include "topic/topic_store.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+
+#include "log/partition_reader.h"
+#include "log/segment_name.h"
+#include "os/file.h"
+#include "util/name.h"
+
+namespace klog::topic {
+
+namespace {
+
+std::string UniqueSuffix() {
+  static std::atomic<int> n{0};
+  auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  return std::to_string(::getpid()) + "." + std::to_string(now) + "." + std::to_string(n++);
+}
+
+Status UnknownTopic(const std::string& name) {
+  return Status::NotFound("unknown topic '" + name + "' (create it with 'klog topic create " + name + "')");
+}
+
+}  // namespace
+
+Status TopicStore::Create(const std::string& name, const TopicConfig& config, bool if_not_exists, bool* created) {
+  if (created) *created = false;
+  KLOG_RETURN_IF_ERROR(util::ValidateName(name, "topic"));
+  KLOG_RETURN_IF_ERROR(ValidateTopicConfig(config));
+  if (os::Exists(dir_.TopicConfigPath(name))) {
+    if (if_not_exists) return Status::Ok();
+    return Status::AlreadyExists("topic '" + name + "' already exists");
+  }
+  KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.TopicsDir()));
+  KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.StagingDir()));
+  std::string tmp = dir_.StagingDir() + "/" + name + "." + UniqueSuffix();
+  KLOG_RETURN_IF_ERROR(os::MakeDirs(tmp));
+  auto cleanup = [&](Status st) {
+    (void)os::RemoveTree(tmp);
+    return st;
+  };
+  Status st = os::WriteFileAtomic(tmp + "/topic.json", TopicConfigToJson(config));
+  for (int p = 0; st.ok() && p < config.partitions; ++p) st = os::MakeDirs(tmp + "/" + std::to_string(p));
+  if (!st.ok()) return cleanup(st);
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir_.TopicDir(name).c_str(), RENAME_NOREPLACE) != 0) {
+    int err = errno;
+    if (err == EEXIST || err == ENOTEMPTY) {
+      (void)cleanup(Status::Ok());
+      if (if_not_exists) return Status::Ok();
+      return Status::AlreadyExists("topic '" + name + "' already exists");
+    }
+    return cleanup(os::ErrnoStatus("create topic", dir_.TopicDir(name), err));
+  }
+  (void)os::SyncDir(dir_.TopicsDir());
+  if (created) *created = true;
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> TopicStore::List() const {
+  if (!os::IsDir(dir_.TopicsDir())) return std::vector<std::string>{};
+  auto names = os::ListDir(dir_.TopicsDir());
+  if (!names.ok()) return names.status();
+  std::vector<std::string> topics;
+  for (auto& n : *names)
+    if (util::ValidateName(n, "topic").ok() && os::Exists(dir_.TopicConfigPath(n))) topics.push_back(n);
+  return topics;
+}
+
+Result<TopicConfig> TopicStore::Load(const std::string& name) const {
+  KLOG_RETURN_IF_ERROR(util::ValidateName(name, "topic"));
+  auto text = os::ReadFile(dir_.TopicConfigPath(name));
+  if (!text.ok()) {
+    if (text.status().code() == Code::kNotFound) return UnknownTopic(name);
+    return text.status();
+  }
+  return TopicConfigFromJson(*text, "topic '" + name + "' config " + dir_.TopicConfigPath(name));
+}
+
+Status TopicStore::Alter(const std::string& name, const TopicConfig& updated) {
+  KLOG_RETURN_IF_ERROR(ValidateTopicConfig(updated));
+  auto lock = os::FileLock::Acquire(dir_.TopicDir(name) + "/topic.lock");
+  if (!lock.ok()) {
+    if (lock.status().code() == Code::kNotFound) return UnknownTopic(name);
+    return lock.status();
+  }
+  auto current = Load(name);
+  if (!current.ok()) return current.status();
+  if (updated.partitions < current->partitions)
+    return Status::InvalidArgument("topic '" + name + "' has " + std::to_string(current->partitions) +
+                                   " partitions; partitions can only grow");
+  // New partition folders first, so no reader ever sees a count without its folder.
+  for (int p = current->partitions; p < updated.partitions; ++p)
+    KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.PartitionDir(name, p)));
+  TopicConfig c = updated;
+  c.created_ms = current->created_ms;
+  return os::WriteFileAtomic(dir_.TopicConfigPath(name), TopicConfigToJson(c));
+}
+
+Status TopicStore::Delete(const std::string& name, bool if_exists, bool* deleted) {
+  if (deleted) *deleted = false;
+  KLOG_RETURN_IF_ERROR(util::ValidateName(name, "topic"));
+  if (!os::Exists(dir_.TopicConfigPath(name))) {
+    if (if_exists) return Status::Ok();
+    return UnknownTopic(name);
+  }
+  KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.TrashDir()));
+  std::string trash = dir_.TrashDir() + "/" + name + "." + UniqueSuffix();
+  Status st = os::Rename(dir_.TopicDir(name), trash);
+  if (!st.ok()) {
+    if (st.code() == Code::kNotFound && if_exists) return Status::Ok();
+    if (st.code() == Code::kNotFound) return UnknownTopic(name);
+    return st;
+  }
+  if (deleted) *deleted = true;
+  return os::RemoveTree(trash);
+}
+
+Result<std::vector<PartitionStats>> TopicStore::Describe(const std::string& name) const {
+  auto config = Load(name);
+  if (!config.ok()) return config.status();
+  std::vector<PartitionStats> out;
+  for (int p = 0; p < config->partitions; ++p) {
+    PartitionStats s;
+    s.partition = p;
+    std::string pdir = dir_.PartitionDir(name, p);
+    log::PartitionReader reader(pdir, PartitionLabel(name, p));
+    auto start = reader.StartOffset();
+    if (!start.ok()) return start.status();
+    auto end = reader.EndOffset();
+    if (!end.ok()) return end.status();
+    s.start_offset = *start;
+    s.end_offset = *end;
+    auto bases = log::ListSegments(pdir);
+    if (!bases.ok()) return bases.status();
+    s.segments = static_cast<int>(bases->size());
+    for (int64_t b : *bases) {
+      for (const char* suffix : {log::kLogSuffix, log::kOffsetIndexSuffix, log::kTimeIndexSuffix}) {
+        struct stat st;
+        if (::stat(log::SegmentPath(pdir, b, suffix).c_str(), &st) == 0) {
+          s.bytes += static_cast<uint64_t>(st.st_size);
+          if (b == bases->back() && suffix == log::kLogSuffix && st.st_size > 0)
+            s.last_append_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+        }
+      }
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace klog::topic

@@ -1,0 +1,46 @@
+// Topic administration over the data directory: create, list, load, alter,
+// delete and describe. Creation and deletion are atomic renames (a topic
+// appears whole or not at all); alteration rewrites topic.json atomically
+// under DIR/topics/TOPIC/topic.lock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "topic/data_dir.h"
+#include "topic/topic_config.h"
+#include "util/status.h"
+
+namespace klog::topic {
+
+struct PartitionStats {
+  int partition = 0;
+  int64_t start_offset = 0;
+  int64_t end_offset = 0;
+  uint64_t bytes = 0;
+  int segments = 0;
+  int64_t last_append_ms = 0;  // mtime of the active segment; 0 if none
+};
+
+class TopicStore {
+ public:
+  explicit TopicStore(DataDir dir) : dir_(std::move(dir)) {}
+  const DataDir& dir() const { return dir_; }
+
+  // AlreadyExists unless if_not_exists (then *created says which).
+  Status Create(const std::string& name, const TopicConfig& config, bool if_not_exists, bool* created);
+  // Names of all topics; an absent data directory has none.
+  Result<std::vector<std::string>> List() const;
+  // NotFound: "unknown topic 'x'".
+  Result<TopicConfig> Load(const std::string& name) const;
+  // Applies `updated`; partitions may only grow (InvalidArgument otherwise).
+  Status Alter(const std::string& name, const TopicConfig& updated);
+  Status Delete(const std::string& name, bool if_exists, bool* deleted);
+  Result<std::vector<PartitionStats>> Describe(const std::string& name) const;
+
+ private:
+  DataDir dir_;
+};
+
+}  // namespace klog::topic
