@@ -70,5 +70,8 @@ int PrintAndExit(const std::string& text);
 void AddTopicCommands(CLI::App& app, Globals& g, Action& action);
 void AddProduceCommand(CLI::App& app, Globals& g, Action& action);
 void AddConsumeCommand(CLI::App& app, Globals& g, Action& action);
+void AddGroupCommands(CLI::App& app, Globals& g, Action& action);
+void AddOffsetCommands(CLI::App& app, Globals& g, Action& action);
+void AddMaintenanceCommands(CLI::App& app, Globals& g, Action& action);
 
 }  // namespace klog::cmd

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
     AddTopicCommands(app, g, action);
     AddProduceCommand(app, g, action);
     AddConsumeCommand(app, g, action);
+    AddGroupCommands(app, g, action);
+    AddOffsetCommands(app, g, action);
+    AddMaintenanceCommands(app, g, action);
     try {
       app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
