@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "client/consumer.h"
+#include "client/group_consumer.h"
 #include "format/output_format.h"
 #include "format/record_json.h"
 #include "util/name.h"
@@ -32,6 +33,12 @@ struct ConsumeFlags {
   bool follow = false;
   int64_t max_messages = -1;
   std::string format = "%v\\n";
+  bool offset_given = false;
+  std::string group;
+  std::string exec;
+  int64_t exec_batch = 1;
+  std::string auto_offset_reset = "earliest";
+  std::string session_timeout = "10s";
 };
 
 // Formats records into the buffered stdout.
@@ -82,7 +89,34 @@ int Run(const Globals& g, const ConsumeFlags& f) {
   topic::TopicStore store(DataDirFrom(g));
   Output out;
   PrintSink sink(out, fmt ? &*fmt : nullptr);
-  Status st = client::Consume(store, co, sink, &g_stop);
+  Status st;
+  if (f.group.empty()) {
+    if (!f.exec.empty()) return UsageError("--exec needs a group (-g GROUP) to commit to");
+    st = client::Consume(store, co, sink, &g_stop);
+  } else {
+    Status name = util::ValidateName(f.group, "group");
+    if (!name.ok()) return UsageError(name.message());
+    if (f.offset_given) return UsageError("-o cannot be used with -g: the group's committed offsets decide (move them with 'klog offset reset')");
+    if (!f.partitions.empty()) return UsageError("-p cannot be used with -g: the group assigns partitions");
+    if (f.exec_batch < 1) return UsageError("--exec-batch: must be at least 1");
+    client::GroupConsumeOptions go;
+    go.group = f.group;
+    go.topics = f.topics;
+    go.follow = f.follow;
+    go.max_messages = f.max_messages;
+    go.reset = f.auto_offset_reset == "latest" ? client::OffsetReset::kLatest : client::OffsetReset::kEarliest;
+    go.member.session_timeout_ms = ParseFlag("--session-timeout", util::ParseDurationMs(f.session_timeout));
+    if (go.member.session_timeout_ms < 100) return UsageError("--session-timeout: must be at least 100ms");
+    if (!f.exec.empty()) {
+      go.exec = f.exec;
+      go.exec_batch = f.exec_batch;
+      go.format_for_exec = [&fmt, &f](std::string& buf, std::string_view t, int p, const log::RecordView& r) {
+        if (fmt) fmt->Append(buf, t, p, r);
+        else format::AppendRecordJson(buf, t, p, r);
+      };
+    }
+    st = client::ConsumeGroup(store, go, sink, &g_stop);
+  }
   if (st.code() == Code::kOutOfRange && st.message() == "stdout closed") return kExitOk;
   if (!st.ok()) return Fail(st);
   return kExitOk;
@@ -96,12 +130,25 @@ void AddConsumeCommand(CLI::App& app, Globals& g, Action& action) {
       "consume", "Write records of one or more topics to stdout\nExample: klog consume events -o -10 --format '%o %k %v\\n'");
   sub->add_option("TOPIC", f->topics, "Topics to read")->required();
   sub->add_option("-o,--offset", f->offset, "Start at beginning (default), end, N, -N (N before the end) or @TIME")
-      ->type_name("WHERE");
+      ->type_name("WHERE")
+      ->each([f](const std::string&) { f->offset_given = true; });
   sub->add_option("-p,--partition", f->partitions, "Read only these partitions, e.g. 0,2")->type_name("N[,N...]");
   sub->add_flag("-f,--follow", f->follow, "Wait for new records instead of exiting at the end");
   sub->add_option("-n,--max-messages", f->max_messages, "Stop after N records")->type_name("N");
   sub->add_option("--format", f->format, "Output format: tokens %t %p %o %k %v %T %h, or json (default '%v\\n')")
       ->type_name("FORMAT");
+  sub->add_option("-g,--group", f->group, "Join consumer group GROUP: share partitions, commit offsets")
+      ->type_name("GROUP");
+  sub->add_option("--exec", f->exec, "With -g: run CMD (sh -c) per record, records on its stdin; commit when it exits 0")
+      ->type_name("CMD");
+  sub->add_option("--exec-batch", f->exec_batch, "With --exec: give CMD up to N records at a time (default 1)")
+      ->type_name("N");
+  sub->add_option("--auto-offset-reset", f->auto_offset_reset,
+                  "With -g, where to start without a committed offset: earliest (default) or latest")
+      ->check(CLI::IsMember({"earliest", "latest"}));
+  sub->add_option("--session-timeout", f->session_timeout,
+                  "With -g: expel a member that has not heartbeated for this long (default 10s)")
+      ->type_name("DURATION");
   sub->callback([&, f] { action = [&, f] { return Run(g, *f); }; });
 }
 

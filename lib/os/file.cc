@@ -63,7 +63,7 @@ Result<File> OpenWith(const std::string& path, int flags) {
 
 Result<File> File::OpenRead(const std::string& path) { return OpenWith(path, O_RDONLY); }
 Result<File> File::OpenAppend(const std::string& path, bool create) {
-  return OpenWith(path, O_WRONLY | O_APPEND | (create ? O_CREAT : 0));
+  return OpenWith(path, O_RDWR | O_APPEND | (create ? O_CREAT : 0));
 }
 Result<File> File::OpenReadWrite(const std::string& path, bool create) {
   return OpenWith(path, O_RDWR | (create ? O_CREAT : 0));
@@ -192,14 +192,14 @@ Status SyncDir(const std::string& path) {
   return Status::Ok();
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view data) {
+Status WriteFileAtomic(const std::string& path, std::string_view data, bool durable) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return ErrnoStatus("create", tmp, errno);
     File f(fd, tmp);
     Status st = f.Append(data);
-    if (st.ok()) st = f.DataSync();
+    if (st.ok() && durable) st = f.DataSync();
     if (!st.ok()) {
       ::unlink(tmp.c_str());
       return st;
@@ -210,7 +210,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data) {
     ::unlink(tmp.c_str());
     return ErrnoStatus("rename", path, err);
   }
-  return SyncDir(Dirname(path));
+  return durable ? SyncDir(Dirname(path)) : Status::Ok();
 }
 
 Result<std::vector<std::string>> ListDir(const std::string& path) {

@@ -29,7 +29,8 @@ class File {
   File& operator=(const File&) = delete;
 
   static Result<File> OpenRead(const std::string& path);
-  // Opens for appending (O_WRONLY|O_APPEND), creating it with 0644 if `create`.
+  // Opens for appending (O_RDWR|O_APPEND: readable too, so a writer can scan
+  // what it appends to), creating it with 0644 if `create`.
   static Result<File> OpenAppend(const std::string& path, bool create);
   static Result<File> OpenReadWrite(const std::string& path, bool create);
 
@@ -69,8 +70,9 @@ class FileLock {
 
 Result<std::string> ReadFile(const std::string& path);
 // Writes to a temp file, fsyncs, renames over path and fsyncs the directory:
-// readers see the old or the new content, never a torn one.
-Status WriteFileAtomic(const std::string& path, std::string_view data);
+// readers see the old or the new content, never a torn one. Without
+// `durable`, skips the fsyncs (for state that a crash makes moot anyway).
+Status WriteFileAtomic(const std::string& path, std::string_view data, bool durable = true);
 // Names in a directory, without "." and "..", sorted.
 Result<std::vector<std::string>> ListDir(const std::string& path);
 bool Exists(const std::string& path);

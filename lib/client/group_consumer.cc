@@ -1,0 +1,270 @@
+#include "client/group_consumer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <map>
+#include <memory>
+
+#include "os/inotify.h"
+#include "os/process.h"
+
+namespace klog::client {
+namespace {
+
+using group::TopicPartition;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct PartState {
+  std::unique_ptr<log::PartitionReader> reader;
+  int64_t position = 0;   // next offset to deliver
+  int64_t committed = -1;
+  int64_t end = INT64_MAX;
+};
+
+class GroupRun {
+ public:
+  GroupRun(const topic::TopicStore& store, const GroupConsumeOptions& o, RecordSink& sink, const std::atomic<bool>* stop)
+      : store_(store), o_(o), sink_(sink), stop_(stop) {}
+
+  Status Run() {
+    Status st = Loop();
+    if (st.code() == Code::kFenced) return st;  // nothing of ours may be committed any more
+    Status flushed = sink_.Idle();
+    if (st.ok() && !flushed.ok() && flushed.code() != Code::kOutOfRange) st = flushed;
+    if (member_) {
+      Status c = CommitAll();
+      Status l = member_->Leave();
+      if (st.ok()) st = !c.ok() ? c : l;
+    }
+    return st;
+  }
+
+ private:
+  Status Loop() {
+    // Ends are fixed now, before joining: a cron run stops at what was there.
+    for (const auto& t : o_.topics) {
+      auto c = store_.Load(t);
+      if (!c.ok()) return c.status();
+      for (int p = 0; p < c->partitions; ++p) {
+        std::string dir = store_.dir().PartitionDir(t, p);
+        KLOG_RETURN_IF_ERROR(watcher_.Watch(dir));
+        if (!o_.follow) {
+          log::PartitionReader r(dir, topic::PartitionLabel(t, p));
+          auto end = r.EndOffset();
+          if (!end.ok()) return end.status();
+          ends_[{t, p}] = *end;
+        }
+      }
+    }
+    auto m = group::Member::Join(store_, o_.group, o_.topics, o_.member);
+    if (!m.ok()) return m.status();
+    member_ = std::move(m).value();
+    (void)watcher_.Watch(member_->paths().root());
+    int64_t last_sync = -1;
+    for (;;) {
+      if ((stop_ && stop_->load()) || stop_requested_) return Status::Ok();
+      int64_t now = SteadyMs();
+      if (last_sync < 0 || now - last_sync >= 100 || member_->StateChanged()) {
+        KLOG_RETURN_IF_ERROR(Sync());
+        last_sync = now;
+      }
+      bool progress = false;
+      std::vector<TopicPartition> keys;
+      for (const auto& [tp, ps] : parts_) keys.push_back(tp);
+      for (const auto& tp : keys) {
+        if (stop_ && stop_->load()) return Status::Ok();
+        if (member_->StateChanged()) KLOG_RETURN_IF_ERROR(Sync());  // generation check before each batch
+        auto it = parts_.find(tp);
+        if (it == parts_.end() || it->second.position >= it->second.end) continue;
+        bool delivered = false;
+        KLOG_RETURN_IF_ERROR(ReadAndDeliver(tp, it->second, &delivered));
+        progress |= delivered;
+        if (Reached() || stop_requested_) return Status::Ok();
+      }
+      if (!progress) {
+        if (!o_.follow && Done()) return Status::Ok();
+        Status idle = sink_.Idle();
+        if (idle.code() == Code::kOutOfRange) return Status::Ok();
+        KLOG_RETURN_IF_ERROR(idle);
+        if (SteadyMs() - last_commit_ >= o_.commit_interval_ms) KLOG_RETURN_IF_ERROR(CommitAll());
+        watcher_.Wait(member_->has_pending() ? 20 : 100);
+      }
+    }
+  }
+
+  bool Reached() const { return o_.max_messages >= 0 && delivered_ >= o_.max_messages; }
+
+  bool Done() const {
+    if (member_->has_pending() || member_->StateChanged()) return false;
+    for (const auto& [tp, ps] : parts_)
+      if (ps.position < ps.end) return false;
+    return true;
+  }
+
+  Status Sync() {
+    Status st = member_->Poll([this](const std::vector<TopicPartition>& revoked) {
+      Status idle = sink_.Idle();  // what is committed must have been written
+      if (!idle.ok() && idle.code() != Code::kOutOfRange) return idle;
+      group::Offsets offsets;
+      for (const auto& tp : revoked) {
+        auto it = parts_.find(tp);
+        if (it != parts_.end() && it->second.position != it->second.committed) offsets[tp] = it->second.position;
+      }
+      Status c = member_->Commit(offsets);
+      for (const auto& tp : revoked) parts_.erase(tp);
+      return c;
+    });
+    if (!st.ok()) return st;
+    for (auto it = parts_.begin(); it != parts_.end();)
+      it = member_->owned().count(it->first) ? std::next(it) : parts_.erase(it);
+    std::optional<group::Offsets> committed;
+    for (const auto& tp : member_->owned()) {
+      if (parts_.count(tp)) continue;
+      if (!committed) {
+        auto c = group::LoadOffsets(member_->paths());
+        if (!c.ok()) return c.status();
+        committed = std::move(c).value();
+      }
+      PartState ps;
+      ps.reader = std::make_unique<log::PartitionReader>(store_.dir().PartitionDir(tp.first, tp.second),
+                                                         topic::PartitionLabel(tp.first, tp.second));
+      auto e = ends_.find(tp);
+      if (e != ends_.end()) ps.end = e->second;
+      auto c = committed->find(tp);
+      std::optional<int64_t> from;
+      if (c != committed->end()) {
+        ps.committed = c->second;
+        from = c->second;
+      }
+      KLOG_RETURN_IF_ERROR(Position(ps, from));
+      parts_.emplace(tp, std::move(ps));
+    }
+    return Status::Ok();
+  }
+
+  // Seeks to `from` (the committed offset) or, when there is none or it is
+  // no longer in the log, where --auto-offset-reset says.
+  Status Position(PartState& ps, std::optional<int64_t> from) {
+    auto start = ps.reader->StartOffset();
+    if (!start.ok()) return start.status();
+    auto end = ps.reader->EndOffset();
+    if (!end.ok()) return end.status();
+    int64_t at;
+    if (from && *from >= *start && *from <= *end) at = *from;
+    else if (from && *from > *end) at = *end;
+    else at = o_.reset == OffsetReset::kEarliest ? *start : *end;
+    ps.position = at;
+    return ps.reader->Seek(at);
+  }
+
+  Status ReadAndDeliver(const TopicPartition& tp, PartState& ps, bool* delivered) {
+    int64_t skip_below;
+    auto more = ps.reader->Next(batch_, &skip_below);
+    if (!more.ok()) {
+      if (more.status().code() == Code::kOutOfRange) return Position(ps, std::nullopt);  // deleted by retention
+      return more.status();
+    }
+    if (!*more) return Status::Ok();
+    records_.clear();
+    log::RecordView r;
+    while (batch_.Next(r)) {
+      if (r.offset < skip_below) continue;
+      if (r.offset >= ps.end) break;
+      if (o_.max_messages >= 0 && delivered_ + static_cast<int64_t>(records_.size()) >= o_.max_messages) break;
+      records_.push_back(r);
+    }
+    if (!batch_.status().ok())
+      return Status::Corruption(ps.reader->label() + " offset " + std::to_string(batch_.header().base_offset) + ": " +
+                                batch_.status().message());
+    if (records_.empty()) {
+      ps.position = std::min(ps.end, batch_.header().next_offset());
+      return Status::Ok();
+    }
+    *delivered = true;
+    if (o_.exec) return Exec(tp, ps);
+    for (const auto& rec : records_) {
+      Status st = sink_.Deliver(tp.first, tp.second, rec);
+      if (st.code() == Code::kOutOfRange) {
+        stop_requested_ = true;
+        return Status::Ok();
+      }
+      KLOG_RETURN_IF_ERROR(st);
+    }
+    // Only what reached stdout is committed.
+    Status idle = sink_.Idle();
+    if (idle.code() == Code::kOutOfRange) {
+      stop_requested_ = true;
+      return Status::Ok();
+    }
+    KLOG_RETURN_IF_ERROR(idle);
+    delivered_ += static_cast<int64_t>(records_.size());
+    ps.position = records_.back().offset + 1;
+    if (Reached() || SteadyMs() - last_commit_ >= o_.commit_interval_ms) return CommitAll();
+    return Status::Ok();
+  }
+
+  Status Exec(const TopicPartition& tp, PartState& ps) {
+    size_t chunk = static_cast<size_t>(std::max<int64_t>(1, o_.exec_batch));
+    for (size_t i = 0; i < records_.size(); i += chunk) {
+      if (member_->StateChanged()) {
+        KLOG_RETURN_IF_ERROR(Sync());
+        if (!parts_.count(tp)) return Status::Ok();  // revoked: the next owner goes on from our commit
+      }
+      size_t n = std::min(chunk, records_.size() - i);
+      input_.clear();
+      for (size_t k = i; k < i + n; ++k) o_.format_for_exec(input_, tp.first, tp.second, records_[k]);
+      auto rc = os::RunShellCommand(*o_.exec, input_);
+      if (!rc.ok()) return rc.status();
+      if (*rc != 0)
+        return Status::IOError("--exec command exited with status " + std::to_string(*rc) + " at " +
+                               ps.reader->label() + " offset " + std::to_string(records_[i].offset) +
+                               "; that offset is left uncommitted");
+      delivered_ += static_cast<int64_t>(n);
+      ps.position = records_[i + n - 1].offset + 1;
+      KLOG_RETURN_IF_ERROR(CommitAll());
+    }
+    return Status::Ok();
+  }
+
+  Status CommitAll() {
+    last_commit_ = SteadyMs();
+    if (!member_) return Status::Ok();
+    group::Offsets offsets;
+    for (const auto& [tp, ps] : parts_)
+      if (ps.position != ps.committed) offsets[tp] = ps.position;
+    if (offsets.empty()) return Status::Ok();
+    KLOG_RETURN_IF_ERROR(member_->Commit(offsets));
+    for (auto& [tp, ps] : parts_) ps.committed = ps.position;
+    return Status::Ok();
+  }
+
+  const topic::TopicStore& store_;
+  const GroupConsumeOptions& o_;
+  RecordSink& sink_;
+  const std::atomic<bool>* stop_;
+  os::DirWatcher watcher_;
+  std::unique_ptr<group::Member> member_;
+  std::map<TopicPartition, int64_t> ends_;
+  std::map<TopicPartition, PartState> parts_;
+  log::Batch batch_;
+  std::vector<log::RecordView> records_;
+  std::string input_;
+  int64_t delivered_ = 0;
+  int64_t last_commit_ = 0;
+  bool stop_requested_ = false;
+};
+
+}  // namespace
+
+Status ConsumeGroup(const topic::TopicStore& store, const GroupConsumeOptions& options, RecordSink& sink,
+                    const std::atomic<bool>* stop) {
+  GroupRun run(store, options, sink, stop);
+  return run.Run();
+}
+
+}  // namespace klog::client

@@ -1,0 +1,91 @@
+#include "group/group_state.h"
+
+#include <nlohmann/json.hpp>
+
+namespace klog::group {
+
+using nlohmann::json;
+
+const MemberInfo* GroupState::FindMember(const std::string& id) const {
+  for (const auto& m : members)
+    if (m.id == id) return &m;
+  return nullptr;
+}
+
+std::vector<TopicPartition> GroupState::PartitionsOf(const std::string& id) const {
+  auto it = assignment.find(id);
+  return it == assignment.end() ? std::vector<TopicPartition>{} : it->second;
+}
+
+std::string GroupState::OwnerOf(const TopicPartition& tp) const {
+  for (const auto& [id, tps] : assignment)
+    for (const auto& t : tps)
+      if (t == tp) return id;
+  return "";
+}
+
+namespace {
+json MemberJson(const MemberInfo& m) {
+  return json{{"id", m.id}, {"host", m.host}, {"pid", m.pid}, {"start_ms", m.start_ms}, {"topics", m.topics},
+              {"session_timeout_ms", m.session_timeout_ms}};
+}
+MemberInfo MemberFrom(const json& j) {
+  MemberInfo m;
+  m.id = j.at("id").get<std::string>();
+  m.host = j.value("host", std::string());
+  m.pid = j.value("pid", int64_t{0});
+  m.start_ms = j.value("start_ms", int64_t{0});
+  m.topics = j.value("topics", std::vector<std::string>{});
+  m.session_timeout_ms = j.value("session_timeout_ms", int64_t{0});
+  m.generation = j.value("generation", int64_t{0});
+  return m;
+}
+}  // namespace
+
+std::string GroupStateToJson(const GroupState& s) {
+  json j;
+  j["version"] = 1;
+  j["generation"] = s.generation;
+  j["members"] = json::array();
+  for (const auto& m : s.members) j["members"].push_back(MemberJson(m));
+  j["assignment"] = json::object();
+  for (const auto& [id, tps] : s.assignment) {
+    json arr = json::array();
+    for (const auto& [t, p] : tps) arr.push_back(json::array({t, p}));
+    j["assignment"][id] = arr;
+  }
+  return j.dump() + "\n";
+}
+
+Result<GroupState> GroupStateFromJson(const std::string& text, const std::string& what) {
+  GroupState s;
+  try {
+    json j = json::parse(text);
+    if (j.value("version", 1) != 1) return Status::Corruption(what + ": written by a newer klog");
+    s.generation = j.at("generation").get<int64_t>();
+    for (const auto& m : j.at("members")) s.members.push_back(MemberFrom(m));
+    for (auto it = j.at("assignment").begin(); it != j.at("assignment").end(); ++it) {
+      auto& v = s.assignment[it.key()];
+      for (const auto& tp : it.value()) v.emplace_back(tp.at(0).get<std::string>(), tp.at(1).get<int>());
+    }
+  } catch (const std::exception& e) {
+    return Status::Corruption(what + ": " + e.what());
+  }
+  return s;
+}
+
+std::string MemberInfoToJson(const MemberInfo& m) {
+  json j = MemberJson(m);
+  j["generation"] = m.generation;
+  return j.dump() + "\n";
+}
+
+Result<MemberInfo> MemberInfoFromJson(const std::string& text, const std::string& what) {
+  try {
+    return MemberFrom(json::parse(text));
+  } catch (const std::exception& e) {
+    return Status::Corruption(what + ": " + e.what());
+  }
+}
+
+}  // namespace klog::group

@@ -1,0 +1,70 @@
+#include "group/journal.h"
+
+#include <nlohmann/json.hpp>
+
+#include "os/file.h"
+
+namespace klog::group {
+
+using nlohmann::json;
+
+Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
+  json j;
+  j["ts"] = e.ts_ms;
+  j["kind"] = e.kind;
+  j["actor"] = e.actor;
+  j["changes"] = json::array();
+  for (const auto& c : e.changes) {
+    json cj = {{"topic", c.topic}, {"partition", c.partition}, {"new", c.new_offset}};
+    cj["old"] = c.old_offset ? json(*c.old_offset) : json(nullptr);
+    j["changes"].push_back(cj);
+  }
+  auto f = os::File::OpenAppend(paths.Journal(), true);
+  if (!f.ok()) return f.status();
+  auto size = f->Size();
+  if (size.ok() && *size > kMaxJournalBytes) {
+    KLOG_RETURN_IF_ERROR(os::Rename(paths.Journal(), paths.OldJournal()));
+    f = os::File::OpenAppend(paths.Journal(), true);
+    if (!f.ok()) return f.status();
+  }
+  return f->Append(j.dump() + "\n");
+}
+
+Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
+  std::vector<JournalEntry> out;
+  for (const auto& path : {paths.OldJournal(), paths.Journal()}) {
+    auto text = os::ReadFile(path);
+    if (!text.ok()) {
+      if (text.status().code() == Code::kNotFound) continue;
+      return text.status();
+    }
+    size_t start = 0;
+    while (start < text->size()) {
+      size_t nl = text->find('\n', start);
+      if (nl == std::string::npos) break;  // torn last line of a killed writer
+      std::string line = text->substr(start, nl - start);
+      start = nl + 1;
+      try {
+        json j = json::parse(line);
+        JournalEntry e;
+        e.ts_ms = j.at("ts").get<int64_t>();
+        e.kind = j.at("kind").get<std::string>();
+        e.actor = j.value("actor", std::string());
+        for (const auto& c : j.at("changes")) {
+          OffsetChange oc;
+          oc.topic = c.at("topic").get<std::string>();
+          oc.partition = c.at("partition").get<int>();
+          oc.new_offset = c.at("new").get<int64_t>();
+          if (c.contains("old") && !c["old"].is_null()) oc.old_offset = c["old"].get<int64_t>();
+          e.changes.push_back(oc);
+        }
+        out.push_back(std::move(e));
+      } catch (const std::exception&) {
+        continue;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace klog::group

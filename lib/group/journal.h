@@ -1,0 +1,40 @@
+// Every commit and reset of a group, one JSON object per line in
+// journal.jsonl, appended under group.lock:
+//   {"ts":1764000000000,"kind":"commit","actor":"m-1234-9f3a@box",
+//    "changes":[{"topic":"t","partition":0,"old":40,"new":42}]}
+// Bounded: past kMaxJournalBytes the file becomes journal.1.jsonl (the one
+// before is dropped), so at most twice that is kept.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "group/group_paths.h"
+#include "util/status.h"
+
+namespace klog::group {
+
+constexpr uint64_t kMaxJournalBytes = 1 << 20;
+
+struct OffsetChange {
+  std::string topic;
+  int partition = 0;
+  std::optional<int64_t> old_offset;  // none: nothing was committed before
+  int64_t new_offset = 0;
+};
+
+struct JournalEntry {
+  int64_t ts_ms = 0;
+  std::string kind;   // "commit", "reset", "undo"
+  std::string actor;  // member id@host, or user@host for resets
+  std::vector<OffsetChange> changes;
+};
+
+// Caller holds group.lock.
+Status AppendJournal(const GroupPaths& paths, const JournalEntry& entry);
+// Oldest first, both files; a torn or garbled line is skipped.
+Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths);
+
+}  // namespace klog::group

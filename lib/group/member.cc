@@ -1,0 +1,305 @@
+#include "group/member.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+
+#include "group/journal.h"
+#include "group/liveness.h"
+#include "util/name.h"
+
+namespace klog::group {
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+std::string NewMemberId() {
+  std::random_device rd;
+  char buf[64];
+  snprintf(buf, sizeof buf, "m-%d-%08x", static_cast<int>(::getpid()), static_cast<unsigned>(rd()));
+  return buf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Member>> Member::Join(const topic::TopicStore& store, const std::string& group,
+                                             const std::vector<std::string>& topics, const MemberOptions& options) {
+  KLOG_RETURN_IF_ERROR(util::ValidateName(group, "group"));
+  for (const auto& t : topics) {
+    auto c = store.Load(t);
+    if (!c.ok()) return c.status();
+  }
+  std::unique_ptr<Member> m(new Member(store, GroupPaths(store.dir(), group)));
+  m->options_ = options;
+  if (m->options_.heartbeat_interval_ms <= 0)
+    m->options_.heartbeat_interval_ms = std::clamp<int64_t>(options.session_timeout_ms / 10, 10, 500);
+  m->info_.id = NewMemberId();
+  m->info_.host = HostName();
+  m->info_.pid = ::getpid();
+  m->info_.start_ms = NowMs();
+  m->info_.topics = topics;
+  m->info_.session_timeout_ms = options.session_timeout_ms;
+  const GroupPaths& p = m->paths_;
+  KLOG_RETURN_IF_ERROR(os::MakeDirs(p.MembersDir()));
+  KLOG_RETURN_IF_ERROR(os::MakeDirs(p.PartitionsDir()));
+
+  // The member lock appears in place already locked: nobody can mistake a
+  // joining member for a dead one.
+  std::string tmp = p.MembersDir() + "/." + m->info_.id + ".lock.tmp";
+  auto lock = os::FileLock::TryAcquire(tmp);
+  if (!lock.ok()) return lock.status();
+  KLOG_RETURN_IF_ERROR(os::Rename(tmp, p.MemberLock(m->info_.id)));
+  m->member_lock_ = std::move(lock).value();
+  m->info_.generation = 0;
+  KLOG_RETURN_IF_ERROR(os::WriteFileAtomic(p.MemberFile(m->info_.id), MemberInfoToJson(m->info_), false));
+  m->StartHeartbeat();
+  Status st = m->Rebalance(true, false);
+  if (!st.ok()) {
+    m->StopHeartbeat();
+    (void)os::RemoveFile(p.MemberFile(m->info_.id));
+    (void)os::RemoveFile(p.MemberLock(m->info_.id));
+    return st;
+  }
+  return m;
+}
+
+Member::~Member() {
+  StopHeartbeat();
+  if (!left_) ReleaseAll();
+}
+
+void Member::StartHeartbeat() {
+  std::string path = paths_.MemberFile(info_.id);
+  int64_t interval = options_.heartbeat_interval_ms;
+  heartbeat_ = std::thread([this, path, interval] {
+    while (!stop_heartbeat_.load()) {
+      ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // the heartbeat is the mtime
+      for (int64_t slept = 0; slept < interval && !stop_heartbeat_.load(); slept += 10)
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(10, interval - slept)));
+    }
+  });
+}
+
+void Member::StopHeartbeat() {
+  stop_heartbeat_ = true;
+  if (heartbeat_.joinable()) heartbeat_.join();
+}
+
+void Member::ReleaseAll() {
+  partition_locks_.clear();
+  owned_.clear();
+  pending_.clear();
+}
+
+Result<GroupState> Member::ReadState(StateStamp* stamp) {
+  struct stat st;
+  if (::stat(paths_.State().c_str(), &st) != 0) return GroupState{};
+  auto text = os::ReadFile(paths_.State());
+  if (!text.ok()) {
+    if (text.status().code() == Code::kNotFound) return GroupState{};
+    return text.status();
+  }
+  if (stamp)
+    *stamp = {static_cast<int64_t>(st.st_ino), st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec,
+              static_cast<int64_t>(st.st_size)};
+  return GroupStateFromJson(*text, "group '" + paths_.group() + "' state " + paths_.State());
+}
+
+bool Member::StateChanged() const {
+  struct stat st;
+  if (::stat(paths_.State().c_str(), &st) != 0) return true;
+  StateStamp now{static_cast<int64_t>(st.st_ino), st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec,
+                 static_cast<int64_t>(st.st_size)};
+  return !(now == stamp_);
+}
+
+Status Member::ExpelDeadOrStale(GroupState& state, int64_t now_ms, std::vector<std::string>* removed) {
+  std::vector<MemberInfo> keep;
+  for (const auto& m : state.members) {
+    if (m.id == info_.id || CheckMember(paths_, m, now_ms) == Liveness::kAlive) {
+      keep.push_back(m);
+    } else {
+      removed->push_back(m.id);
+    }
+  }
+  state.members = std::move(keep);
+  return Status::Ok();
+}
+
+Status Member::Rebalance(bool add_self, bool remove_self) {
+  auto lock = os::FileLock::Acquire(paths_.Lock());
+  if (!lock.ok()) return lock.status();
+  auto loaded = ReadState(nullptr);
+  if (!loaded.ok()) return loaded.status();
+  GroupState state = std::move(loaded).value();
+  GroupState before = state;
+  std::vector<std::string> removed;
+  KLOG_RETURN_IF_ERROR(ExpelDeadOrStale(state, NowMs(), &removed));
+  if (remove_self) {
+    std::erase_if(state.members, [&](const MemberInfo& m) { return m.id == info_.id; });
+  } else if (!state.FindMember(info_.id)) {
+    if (!add_self)
+      return Status::Fenced("member " + info_.id + " was expelled from group '" + paths_.group() +
+                            "' (no heartbeat within its session timeout of " +
+                            std::to_string(info_.session_timeout_ms) + " ms)");
+    state.members.push_back(info_);
+  }
+  std::vector<MemberSubscription> subs;
+  std::set<std::string> topics;
+  for (const auto& m : state.members) {
+    subs.push_back({m.id, std::set<std::string>(m.topics.begin(), m.topics.end())});
+    topics.insert(m.topics.begin(), m.topics.end());
+  }
+  std::vector<TopicPartition> partitions;
+  for (const auto& t : topics) {
+    auto c = store_.Load(t);
+    if (!c.ok()) continue;  // deleted meanwhile: nothing to assign
+    for (int p = 0; p < c->partitions; ++p) partitions.emplace_back(t, p);
+  }
+  state.assignment = Assign(subs, partitions, before.assignment);
+  bool changed = state.assignment != before.assignment || state.members.size() != before.members.size() ||
+                 !removed.empty() || add_self || remove_self;
+  if (changed) {
+    state.generation = before.generation + 1;
+    for (auto& m : state.members) m.generation = 0;
+    KLOG_RETURN_IF_ERROR(os::WriteFileAtomic(paths_.State(), GroupStateToJson(state), false));
+  }
+  // Files of dead members go; a stale (stopped) one keeps its lock file until
+  // it exits, as a lock file another process holds is never unlinked.
+  for (const auto& id : removed) {
+    MemberInfo m;
+    m.id = id;
+    if (CheckMember(paths_, m, NowMs()) == Liveness::kDead) {
+      (void)os::RemoveFile(paths_.MemberFile(id));
+      (void)os::RemoveFile(paths_.MemberLock(id));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Member::Poll(const RevokeFn& on_revoke) {
+  if (left_) return Status::Fenced("member " + info_.id + " has left group '" + paths_.group() + "'");
+  bool expel = false;
+  int64_t now = NowMs();
+  for (const auto& m : state_.members)
+    if (m.id != info_.id && CheckMember(paths_, m, now) != Liveness::kAlive) expel = true;
+  if (expel) {
+    Status st = Rebalance(false, false);
+    if (!st.ok()) {
+      if (st.code() == Code::kFenced) ReleaseAll();
+      return st;
+    }
+  }
+  if (StateChanged() || applied_generation_ < 0) {
+    auto s = ReadState(&stamp_);
+    if (!s.ok()) return s.status();
+    state_ = std::move(s).value();
+  }
+  if (!state_.FindMember(info_.id)) {
+    ReleaseAll();
+    return Status::Fenced("member " + info_.id + " was expelled from group '" + paths_.group() +
+                          "' (no heartbeat within its session timeout of " + std::to_string(info_.session_timeout_ms) +
+                          " ms); its uncommitted records go to the other members");
+  }
+  if (state_.generation != applied_generation_) {
+    auto assigned_list = state_.PartitionsOf(info_.id);
+    std::set<TopicPartition> assigned(assigned_list.begin(), assigned_list.end());
+    std::vector<TopicPartition> revoked;
+    for (const auto& tp : owned_)
+      if (!assigned.count(tp)) revoked.push_back(tp);
+    if (!revoked.empty() && on_revoke) KLOG_RETURN_IF_ERROR(on_revoke(revoked));
+    for (const auto& tp : revoked) {
+      owned_.erase(tp);
+      partition_locks_.erase(tp);
+    }
+    pending_.clear();
+    for (const auto& tp : assigned)
+      if (!owned_.count(tp)) pending_.insert(tp);
+    applied_generation_ = state_.generation;
+    info_.generation = applied_generation_;
+    (void)os::WriteFileAtomic(paths_.MemberFile(info_.id), MemberInfoToJson(info_), false);
+  }
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    std::string path = paths_.PartitionLock(it->first, it->second);
+    auto lock = os::FileLock::TryAcquire(path);
+    bool take = false;
+    if (lock.ok()) {
+      take = true;
+    } else if (lock.status().code() == Code::kBusy) {
+      // Held: by a member that still has to let go, or by an expelled one
+      // that is stopped — that one is fenced, so we go ahead without it.
+      auto holder = os::ReadFile(path);
+      take = holder.ok() && !holder->empty() && !state_.FindMember(*holder);
+    } else {
+      return lock.status();
+    }
+    if (!take) {
+      ++it;
+      continue;
+    }
+    if (lock.ok()) {
+      auto f = os::File::OpenReadWrite(path, false);
+      if (f.ok()) {
+        (void)f->Truncate(0);
+        (void)f->WriteAt(0, info_.id);
+      }
+      partition_locks_[*it] = std::move(lock).value();
+    }
+    owned_.insert(*it);
+    it = pending_.erase(it);
+  }
+  return Status::Ok();
+}
+
+Status Member::Commit(const Offsets& offsets) {
+  if (offsets.empty()) return Status::Ok();
+  auto lock = os::FileLock::Acquire(paths_.Lock());
+  if (!lock.ok()) return lock.status();
+  auto state = ReadState(nullptr);
+  if (!state.ok()) return state.status();
+  if (!state->FindMember(info_.id))
+    return Status::Fenced("member " + info_.id + " was expelled from group '" + paths_.group() +
+                          "'; its commit is refused so that it cannot overwrite its successor's progress");
+  auto current = LoadOffsets(paths_);
+  if (!current.ok()) return current.status();
+  JournalEntry e{NowMs(), "commit", info_.id + "@" + info_.host, {}};
+  Offsets merged = *current;
+  for (const auto& [tp, off] : offsets) {
+    auto it = current->find(tp);
+    if (it != current->end() && it->second == off) continue;
+    std::optional<int64_t> old;
+    if (it != current->end()) old = it->second;
+    e.changes.push_back({tp.first, tp.second, old, off});
+    merged[tp] = off;
+  }
+  if (e.changes.empty()) return Status::Ok();
+  KLOG_RETURN_IF_ERROR(StoreOffsets(paths_, merged));
+  return AppendJournal(paths_, e);
+}
+
+Status Member::Leave() {
+  if (left_) return Status::Ok();
+  Status st = Rebalance(false, true);
+  ReleaseAll();
+  StopHeartbeat();
+  left_ = true;
+  (void)os::RemoveFile(paths_.MemberFile(info_.id));
+  (void)os::RemoveFile(paths_.MemberLock(info_.id));
+  member_lock_.Release();
+  return st;
+}
+
+}  // namespace klog::group

@@ -1,0 +1,98 @@
+// One member of a consumer group: a `klog consume -g GROUP` process.
+//
+// Joining: create members/ID.lock already flock'ed (made under a temporary
+// name, locked, then renamed into place, so it is never seen unlocked),
+// write members/ID.json, start the heartbeat thread, then add itself to
+// state.json under group.lock with a new generation and assignment.
+//
+// Poll, called often by the consume loop: expel members that are dead (lock
+// free) or stale (no heartbeat for their session timeout), read state.json,
+// and when the generation changed: hand revoked partitions back (the caller
+// commits them first, then their partition locks are released) and take the
+// new ones, each only once its partition lock is free — or its holder is no
+// longer a member (expelled but still holding it while stopped).
+//
+// Fencing: a member that is no longer in state.json gets kFenced from Poll
+// and Commit; Commit checks membership under group.lock, so an expelled
+// member can never overwrite its successor's progress.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "group/group_paths.h"
+#include "group/group_state.h"
+#include "group/offset_store.h"
+#include "os/file.h"
+#include "topic/topic_store.h"
+#include "util/status.h"
+
+namespace klog::group {
+
+struct MemberOptions {
+  int64_t session_timeout_ms = 10000;
+  int64_t heartbeat_interval_ms = 0;  // 0: a tenth of the session timeout, at most 500 ms
+};
+
+class Member {
+ public:
+  static Result<std::unique_ptr<Member>> Join(const topic::TopicStore& store, const std::string& group,
+                                              const std::vector<std::string>& topics, const MemberOptions& options);
+  ~Member();
+
+  const std::string& id() const { return info_.id; }
+  const GroupPaths& paths() const { return paths_; }
+  int64_t generation() const { return applied_generation_; }
+
+  // Called with partitions about to be released, before their locks go.
+  using RevokeFn = std::function<Status(const std::vector<TopicPartition>&)>;
+  Status Poll(const RevokeFn& on_revoke);
+
+  // Partitions this member may read now (assigned and taken over).
+  const std::set<TopicPartition>& owned() const { return owned_; }
+  // Assigned but still waiting for the previous owner to let go.
+  bool has_pending() const { return !pending_.empty(); }
+  // True when state.json changed since this member last read it.
+  bool StateChanged() const;
+
+  Status Commit(const Offsets& offsets);
+  // Removes this member from the group (the caller committed first).
+  Status Leave();
+
+ private:
+  Member(const topic::TopicStore& store, GroupPaths paths) : store_(store), paths_(std::move(paths)) {}
+  Status Rebalance(bool add_self, bool remove_self);
+  Status ExpelDeadOrStale(GroupState& state, int64_t now_ms, std::vector<std::string>* removed);
+  void StartHeartbeat();
+  void StopHeartbeat();
+  void ReleaseAll();
+
+  const topic::TopicStore& store_;
+  GroupPaths paths_;
+  MemberInfo info_;
+  MemberOptions options_;
+  os::FileLock member_lock_;
+  GroupState state_;
+  int64_t applied_generation_ = -1;
+  struct StateStamp {
+    int64_t ino = 0, mtime_ns = 0, size = 0;
+    bool operator==(const StateStamp&) const = default;
+  } stamp_;  // of the state.json that state_ was read from
+  // Reads state.json; `stamp` (if given) gets the identity of what was read.
+  Result<GroupState> ReadState(StateStamp* stamp);
+  std::set<TopicPartition> owned_;
+  std::set<TopicPartition> pending_;
+  std::map<TopicPartition, os::FileLock> partition_locks_;
+  bool left_ = false;
+
+  std::thread heartbeat_;
+  std::atomic<bool> stop_heartbeat_{false};
+};
+
+}  // namespace klog::group

@@ -1,0 +1,26 @@
+// Committed offsets of a group, DIR/groups/GROUP/offsets.json:
+//   {"version":1,"offsets":{"events":{"0":42,"1":17}}}
+// An offset is the next record to deliver (Kafka's convention). Replaced
+// atomically (temp file, fsync, rename, fsync dir) under group.lock, so a
+// kill -9 leaves the old or the new file, never a torn one; a reset of many
+// partitions lands all at once or not at all.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "group/assignor.h"
+#include "group/group_paths.h"
+#include "util/status.h"
+
+namespace klog::group {
+
+using Offsets = std::map<TopicPartition, int64_t>;
+
+// A missing file is an empty map.
+Result<Offsets> LoadOffsets(const GroupPaths& paths);
+// Caller holds group.lock.
+Status StoreOffsets(const GroupPaths& paths, const Offsets& offsets);
+
+}  // namespace klog::group
