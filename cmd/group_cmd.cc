@@ -1,8 +1,159 @@
 // klog group list|describe|delete
+#include <nlohmann/json.hpp>
+
 #include "cli.h"
+#include "group/group_admin.h"
+#include "util/name.h"
+#include "util/parse.h"
 
 namespace klog::cmd {
+namespace {
 
-void AddGroupCommands(CLI::App&, Globals&, Action&) {}
+void CheckGroupName(const std::string& name) {
+  Status st = util::ValidateName(name, "group");
+  if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
+}
+
+std::string Opt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "-"; }
+
+std::string DescribeTable(const group::GroupView& v) {
+  std::string out = "Group: " + v.name + "  State: " + v.state + "  Generation: " + std::to_string(v.generation) +
+                    "  Members: " + std::to_string(v.members.size()) + "\n\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER-ID", "HOST", "PID"}};
+  for (const auto& p : v.partitions) {
+    std::string host = "-", pid = "-";
+    for (const auto& m : v.members)
+      if (m.info.id == p.owner) host = m.info.host, pid = std::to_string(m.info.pid);
+    rows.push_back({p.topic, std::to_string(p.partition), Opt(p.committed), std::to_string(p.log_end),
+                    std::to_string(p.lag), p.owner.empty() ? "-" : p.owner, host, pid});
+  }
+  out += FormatTable(rows);
+  if (!v.members.empty()) {
+    std::vector<std::vector<std::string>> mrows = {{"MEMBER-ID", "HOST", "PID", "STATUS", "LAST-HEARTBEAT", "PARTITIONS"}};
+    for (const auto& m : v.members) {
+      std::string parts;
+      for (const auto& [t, p] : m.partitions) parts += (parts.empty() ? "" : ",") + t + ":" + std::to_string(p);
+      mrows.push_back({m.info.id, m.info.host, std::to_string(m.info.pid), group::LivenessName(m.liveness),
+                       m.last_heartbeat_ms ? util::FormatIsoTimeMs(m.last_heartbeat_ms) : "-",
+                       parts.empty() ? "-" : parts});
+    }
+    out += "\n" + FormatTable(mrows);
+  }
+  out += "\nTOTAL-LAG: " + std::to_string(v.total_lag) + "\n";
+  return out;
+}
+
+nlohmann::ordered_json DescribeJson(const group::GroupView& v) {
+  nlohmann::ordered_json j;
+  j["group"] = v.name;
+  j["state"] = v.state;
+  j["generation"] = v.generation;
+  j["total_lag"] = v.total_lag;
+  j["partitions"] = nlohmann::ordered_json::array();
+  for (const auto& p : v.partitions) {
+    nlohmann::ordered_json pj = {{"topic", p.topic}, {"partition", p.partition}};
+    pj["current_offset"] = p.committed ? nlohmann::ordered_json(*p.committed) : nlohmann::ordered_json(nullptr);
+    pj["log_start_offset"] = p.log_start;
+    pj["log_end_offset"] = p.log_end;
+    pj["lag"] = p.lag;
+    pj["member_id"] = p.owner.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.owner);
+    j["partitions"].push_back(pj);
+  }
+  j["members"] = nlohmann::ordered_json::array();
+  for (const auto& m : v.members) {
+    nlohmann::ordered_json mj = {{"member_id", m.info.id},           {"host", m.info.host},
+                                 {"pid", m.info.pid},                {"status", group::LivenessName(m.liveness)},
+                                 {"last_heartbeat_ms", m.last_heartbeat_ms}, {"topics", m.info.topics}};
+    mj["partitions"] = nlohmann::ordered_json::array();
+    for (const auto& [t, p] : m.partitions) mj["partitions"].push_back({{"topic", t}, {"partition", p}});
+    j["members"].push_back(mj);
+  }
+  return j;
+}
+
+std::string DescribePrometheus(const group::GroupView& v) {
+  std::string g = "group=\"" + v.name + "\"";
+  std::string out;
+  out += "# HELP klog_group_lag Records in the log not yet committed by the group.\n# TYPE klog_group_lag gauge\n";
+  for (const auto& p : v.partitions)
+    out += "klog_group_lag{" + g + ",topic=\"" + p.topic + "\",partition=\"" + std::to_string(p.partition) + "\"} " +
+           std::to_string(p.lag) + "\n";
+  out += "# HELP klog_group_committed_offset The group's committed offset.\n# TYPE klog_group_committed_offset gauge\n";
+  for (const auto& p : v.partitions)
+    if (p.committed)
+      out += "klog_group_committed_offset{" + g + ",topic=\"" + p.topic + "\",partition=\"" +
+             std::to_string(p.partition) + "\"} " + std::to_string(*p.committed) + "\n";
+  out += "# HELP klog_group_total_lag Sum of the group's lag.\n# TYPE klog_group_total_lag gauge\n";
+  out += "klog_group_total_lag{" + g + "} " + std::to_string(v.total_lag) + "\n";
+  out += "# HELP klog_group_members Live members of the group.\n# TYPE klog_group_members gauge\n";
+  int live = 0;
+  for (const auto& m : v.members) live += m.liveness == group::Liveness::kAlive;
+  out += "klog_group_members{" + g + "} " + std::to_string(live) + "\n";
+  return out;
+}
+
+}  // namespace
+
+void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
+  CLI::App* grp = app.add_subcommand("group", "List, describe and delete consumer groups");
+  grp->require_subcommand(1);
+  {
+    auto* sub = grp->add_subcommand("list", "List groups with state, members and lag\nExample: klog group list");
+    auto json = std::make_shared<bool>(false);
+    sub->add_flag("--json", *json, "One JSON document instead of a table");
+    sub->callback([&, json] {
+      action = [&, json] {
+        topic::TopicStore store(DataDirFrom(g));
+        auto names = group::ListGroups(store.dir());
+        if (!names.ok()) return Fail(names.status());
+        std::vector<std::vector<std::string>> rows = {{"GROUP", "STATE", "MEMBERS", "LAG"}};
+        auto arr = nlohmann::ordered_json::array();
+        for (const auto& n : *names) {
+          auto v = group::DescribeGroup(store, n);
+          if (!v.ok()) return Fail(v.status());
+          rows.push_back({n, v->state, std::to_string(v->members.size()), std::to_string(v->total_lag)});
+          arr.push_back({{"group", n}, {"state", v->state}, {"members", v->members.size()}, {"total_lag", v->total_lag}});
+        }
+        if (*json) return PrintAndExit(arr.dump() + "\n");
+        return PrintAndExit(names->empty() ? "" : FormatTable(rows));
+      };
+    });
+  }
+  {
+    auto* sub = grp->add_subcommand(
+        "describe", "Offsets, lag and owner per partition, and the members\nExample: klog group describe billing");
+    auto name = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    auto format = std::make_shared<std::string>("table");
+    sub->add_option("GROUP", *name, "Group name")->required();
+    sub->add_flag("--json", *json, "One JSON document instead of a table");
+    sub->add_option("--format", *format, "table (default), json or prometheus (node-exporter textfile metrics)")
+        ->check(CLI::IsMember({"table", "json", "prometheus"}));
+    sub->callback([&, name, json, format] {
+      action = [&, name, json, format] {
+        CheckGroupName(*name);
+        topic::TopicStore store(DataDirFrom(g));
+        auto v = group::DescribeGroup(store, *name);
+        if (!v.ok()) return Fail(v.status());
+        if (*json || *format == "json") return PrintAndExit(DescribeJson(*v).dump() + "\n");
+        if (*format == "prometheus") return PrintAndExit(DescribePrometheus(*v));
+        return PrintAndExit(DescribeTable(*v));
+      };
+    });
+  }
+  {
+    auto* sub = grp->add_subcommand("delete", "Delete a group and its offsets (refused while members live)\nExample: klog group delete billing");
+    auto name = std::make_shared<std::string>();
+    sub->add_option("GROUP", *name, "Group name")->required();
+    sub->callback([&, name] {
+      action = [&, name] {
+        CheckGroupName(*name);
+        Status st = group::DeleteGroup(DataDirFrom(g), *name);
+        return st.ok() ? kExitOk : Fail(st);
+      };
+    });
+  }
+}
 
 }  // namespace klog::cmd

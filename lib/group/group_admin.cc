@@ -1,0 +1,136 @@
+#include "group/group_admin.h"
+
+#include <chrono>
+#include <set>
+
+#include "group/offset_store.h"
+#include "log/partition_reader.h"
+#include "os/file.h"
+#include "util/name.h"
+
+namespace klog::group {
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status UnknownGroup(const std::string& g) { return Status::NotFound("unknown group '" + g + "'"); }
+
+Result<GroupState> LoadState(const GroupPaths& paths) {
+  auto text = os::ReadFile(paths.State());
+  if (!text.ok()) {
+    if (text.status().code() == Code::kNotFound) return GroupState{};
+    return text.status();
+  }
+  return GroupStateFromJson(*text, "group '" + paths.group() + "' state " + paths.State());
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ListGroups(const topic::DataDir& dir) {
+  if (!os::IsDir(dir.GroupsDir())) return std::vector<std::string>{};
+  auto names = os::ListDir(dir.GroupsDir());
+  if (!names.ok()) return names.status();
+  std::vector<std::string> out;
+  for (const auto& n : *names)
+    if (util::ValidateName(n, "group").ok() && os::IsDir(dir.GroupDir(n))) out.push_back(n);
+  return out;
+}
+
+Result<std::vector<MemberInfo>> LiveMembers(const GroupPaths& paths) {
+  auto state = LoadState(paths);
+  if (!state.ok()) return state.status();
+  std::vector<MemberInfo> live;
+  int64_t now = NowMs();
+  for (const auto& m : state->members)
+    if (CheckMember(paths, m, now) != Liveness::kDead) live.push_back(m);
+  return live;
+}
+
+std::string DescribeLiveMembers(const std::vector<MemberInfo>& members) {
+  std::string s;
+  for (const auto& m : members) {
+    if (!s.empty()) s += ", ";
+    s += m.id + " (pid " + std::to_string(m.pid) + " on " + m.host + ")";
+  }
+  return s + "; stop them first (e.g. kill -TERM PID: they commit and leave)";
+}
+
+Result<GroupView> DescribeGroup(const topic::TopicStore& store, const std::string& group) {
+  KLOG_RETURN_IF_ERROR(util::ValidateName(group, "group"));
+  GroupPaths paths(store.dir(), group);
+  if (!os::IsDir(paths.root())) return UnknownGroup(group);
+  auto state = LoadState(paths);
+  if (!state.ok()) return state.status();
+  auto offsets = LoadOffsets(paths);
+  if (!offsets.ok()) return offsets.status();
+  GroupView v;
+  v.name = group;
+  v.generation = state->generation;
+  int64_t now = NowMs();
+  int live = 0;
+  bool settled = true;
+  std::set<std::string> topics;
+  for (const auto& m : state->members) {
+    MemberView mv;
+    mv.info = m;
+    mv.liveness = CheckMember(paths, m, now);
+    mv.last_heartbeat_ms = LastHeartbeatMs(paths, m.id);
+    mv.partitions = state->PartitionsOf(m.id);
+    auto file = os::ReadFile(paths.MemberFile(m.id));
+    if (file.ok()) {
+      auto info = MemberInfoFromJson(*file, paths.MemberFile(m.id));
+      if (info.ok() && info->generation != state->generation) settled = false;
+    }
+    if (mv.liveness == Liveness::kAlive) ++live;
+    else settled = false;
+    topics.insert(m.topics.begin(), m.topics.end());
+    v.members.push_back(mv);
+  }
+  v.state = live == 0 ? "Empty" : settled ? "Stable" : "Rebalancing";
+  for (const auto& [tp, off] : *offsets) topics.insert(tp.first);
+  for (const auto& t : topics) {
+    auto c = store.Load(t);
+    if (!c.ok()) continue;  // topic deleted since: nothing to show
+    for (int p = 0; p < c->partitions; ++p) {
+      PartitionView pv;
+      pv.topic = t;
+      pv.partition = p;
+      log::PartitionReader r(store.dir().PartitionDir(t, p), topic::PartitionLabel(t, p));
+      auto start = r.StartOffset();
+      auto end = r.EndOffset();
+      if (!start.ok()) return start.status();
+      if (!end.ok()) return end.status();
+      pv.log_start = *start;
+      pv.log_end = *end;
+      auto it = offsets->find({t, p});
+      if (it != offsets->end()) pv.committed = it->second;
+      pv.lag = std::max<int64_t>(0, pv.log_end - std::max(pv.committed.value_or(pv.log_start), pv.log_start));
+      pv.owner = state->OwnerOf({t, p});
+      v.total_lag += pv.lag;
+      v.partitions.push_back(pv);
+    }
+  }
+  return v;
+}
+
+Status DeleteGroup(const topic::DataDir& dir, const std::string& group) {
+  KLOG_RETURN_IF_ERROR(util::ValidateName(group, "group"));
+  GroupPaths paths(dir, group);
+  if (!os::IsDir(paths.root())) return UnknownGroup(group);
+  auto lock = os::FileLock::Acquire(paths.Lock());
+  if (!lock.ok()) return lock.status();
+  auto live = LiveMembers(paths);
+  if (!live.ok()) return live.status();
+  if (!live->empty())
+    return Status::Busy("group '" + group + "' has live members: " + DescribeLiveMembers(*live));
+  KLOG_RETURN_IF_ERROR(os::MakeDirs(dir.TrashDir()));
+  std::string trash = dir.TrashDir() + "/group." + group + "." + std::to_string(NowMs());
+  KLOG_RETURN_IF_ERROR(os::Rename(paths.root(), trash));
+  return os::RemoveTree(trash);
+}
+
+}  // namespace klog::group

@@ -1,0 +1,56 @@
+// Reading and administering groups from outside: list, describe, delete,
+// and the live-member check that offset resets and deletes are refused by.
+// Reads only (takes no lock a member waits for), so it works while members
+// run and on a read-only copy of a data directory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "group/group_paths.h"
+#include "group/group_state.h"
+#include "group/liveness.h"
+#include "topic/topic_store.h"
+#include "util/status.h"
+
+namespace klog::group {
+
+struct MemberView {
+  MemberInfo info;
+  Liveness liveness = Liveness::kAlive;
+  int64_t last_heartbeat_ms = 0;
+  std::vector<TopicPartition> partitions;
+};
+
+struct PartitionView {
+  std::string topic;
+  int partition = 0;
+  std::optional<int64_t> committed;
+  int64_t log_start = 0;
+  int64_t log_end = 0;
+  int64_t lag = 0;  // log_end - committed (or - log_start when nothing committed)
+  std::string owner;  // member id, "" if none
+};
+
+struct GroupView {
+  std::string name;
+  std::string state;  // Empty, Stable, Rebalancing
+  int64_t generation = 0;
+  std::vector<MemberView> members;
+  std::vector<PartitionView> partitions;
+  int64_t total_lag = 0;
+};
+
+Result<std::vector<std::string>> ListGroups(const topic::DataDir& dir);
+// NotFound: "unknown group 'g'".
+Result<GroupView> DescribeGroup(const topic::TopicStore& store, const std::string& group);
+// Members whose process is alive (stale ones included: they may resume).
+Result<std::vector<MemberInfo>> LiveMembers(const GroupPaths& paths);
+// Busy (exit 3) while the group has live members.
+Status DeleteGroup(const topic::DataDir& dir, const std::string& group);
+// "m-12-ab (pid 12 on box), ..." and how to stop them, for refusals.
+std::string DescribeLiveMembers(const std::vector<MemberInfo>& members);
+
+}  // namespace klog::group
