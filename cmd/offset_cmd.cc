@@ -1,8 +1,256 @@
 // klog offset reset|show|history|commit
+#include <nlohmann/json.hpp>
+
 #include "cli.h"
+#include "client/producer.h"
+#include "group/group_admin.h"
+#include "group/journal.h"
+#include "group/offset_reset.h"
+#include "util/name.h"
+#include "util/parse.h"
 
 namespace klog::cmd {
+namespace {
 
-void AddOffsetCommands(CLI::App&, Globals&, Action&) {}
+struct ResetFlags {
+  std::string group;
+  std::vector<std::string> topics;
+  bool all_topics = false;
+  bool to_earliest = false, to_latest = false, to_previous = false;
+  std::string to_offset, shift_by, to_datetime, by_duration, to_entry;
+  bool dry_run = false, execute = false, json = false;
+};
+
+void CheckGroup(const std::string& name) {
+  Status st = util::ValidateName(name, "group");
+  if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
+}
+
+group::ResetSpec SpecFrom(const ResetFlags& f) {
+  std::vector<group::ResetSpec> modes;
+  if (f.to_earliest) modes.push_back({group::ResetMode::kEarliest, 0});
+  if (f.to_latest) modes.push_back({group::ResetMode::kLatest, 0});
+  if (f.to_previous) modes.push_back({group::ResetMode::kPrevious, 0});
+  if (!f.to_offset.empty())
+    modes.push_back({group::ResetMode::kOffset, ParseFlag("--to-offset", util::ParseInt(f.to_offset, 0, INT64_MAX))});
+  if (!f.shift_by.empty())
+    modes.push_back({group::ResetMode::kShiftBy, ParseFlag("--shift-by", util::ParseInt(f.shift_by, INT64_MIN / 2, INT64_MAX / 2))});
+  if (!f.to_datetime.empty())
+    modes.push_back({group::ResetMode::kDatetime, ParseFlag("--to-datetime", util::ParseIsoTimeMs(f.to_datetime))});
+  if (!f.by_duration.empty())
+    modes.push_back({group::ResetMode::kDuration, ParseFlag("--by-duration", util::ParseDurationMs(f.by_duration))});
+  if (!f.to_entry.empty())
+    modes.push_back({group::ResetMode::kEntry, ParseFlag("--to-entry", util::ParseInt(f.to_entry, 1, INT64_MAX))});
+  if (modes.size() != 1)
+    throw CLI::RuntimeError(UsageError(
+        std::string(modes.empty() ? "no reset mode given" : "more than one reset mode given") +
+        ": use exactly one of --to-earliest, --to-latest, --to-offset, --shift-by, --to-datetime, --by-duration, "
+        "--to-previous, --to-entry"));
+  return modes[0];
+}
+
+std::string Change(const group::PlanRow& r) {
+  if (!r.old_offset) return "start at " + std::to_string(r.new_offset);
+  int64_t d = r.new_offset - *r.old_offset;
+  if (d < 0) return "replay " + std::to_string(-d);
+  if (d > 0) return "skip " + std::to_string(d);
+  return "none";
+}
+
+std::string PlanTable(const std::vector<group::PlanRow>& plan) {
+  std::vector<std::vector<std::string>> rows = {
+      {"TOPIC", "PARTITION", "OLD-OFFSET", "NEW-OFFSET", "LOG-START", "LOG-END", "CHANGE", "CLAMPED"}};
+  for (const auto& r : plan)
+    rows.push_back({r.topic, std::to_string(r.partition), r.old_offset ? std::to_string(*r.old_offset) : "-",
+                    std::to_string(r.new_offset), std::to_string(r.log_start), std::to_string(r.log_end), Change(r),
+                    r.clamped ? "yes (asked " + std::to_string(r.requested) + ")" : "no"});
+  return FormatTable(rows);
+}
+
+nlohmann::ordered_json PlanJson(const std::string& group, const std::vector<group::PlanRow>& plan, bool executed) {
+  nlohmann::ordered_json j;
+  j["group"] = group;
+  j["executed"] = executed;
+  j["partitions"] = nlohmann::ordered_json::array();
+  for (const auto& r : plan) {
+    nlohmann::ordered_json row = {{"topic", r.topic}, {"partition", r.partition}};
+    row["old_offset"] = r.old_offset ? nlohmann::ordered_json(*r.old_offset) : nlohmann::ordered_json(nullptr);
+    row["new_offset"] = r.new_offset;
+    row["requested_offset"] = r.requested;
+    row["log_start_offset"] = r.log_start;
+    row["log_end_offset"] = r.log_end;
+    row["delta"] = r.new_offset - r.old_offset.value_or(r.new_offset);
+    row["clamped"] = r.clamped;
+    j["partitions"].push_back(row);
+  }
+  return j;
+}
+
+int RunReset(const Globals& g, const ResetFlags& f) {
+  CheckGroup(f.group);
+  group::ResetSpec spec = SpecFrom(f);
+  bool undo = spec.mode == group::ResetMode::kPrevious || spec.mode == group::ResetMode::kEntry;
+  if (f.dry_run && f.execute) return UsageError("--dry-run and --execute cannot both be given");
+  if (!f.topics.empty() && f.all_topics) return UsageError("give either --topic or --all-topics, not both");
+  if (f.topics.empty() && !f.all_topics && !undo) return UsageError("name the partitions: --topic T[:P[,P...]] or --all-topics");
+  std::vector<group::TopicSelection> sel;
+  for (const auto& t : f.topics) sel.push_back(ParseFlag("--topic", group::ParseTopicSelection(t)));
+  topic::TopicStore store(DataDirFrom(g));
+  auto plan = group::PlanReset(store, f.group, sel, spec, client::NowMs());
+  if (!plan.ok()) return Fail(plan.status());
+  if (f.execute) {
+    Status st = group::ExecuteReset(store, f.group, *plan, undo ? "undo" : "reset", group::CurrentActor());
+    if (!st.ok()) return Fail(st);
+  } else {
+    auto live = group::LiveMembers(group::GroupPaths(store.dir(), f.group));
+    if (live.ok() && !live->empty())
+      Note(g, "warning: group '" + f.group + "' has live members; --execute would be refused: " +
+                  group::DescribeLiveMembers(*live));
+    Note(g, "dry run: nothing changed (add --execute to apply this plan)");
+  }
+  if (f.json) return PrintAndExit(PlanJson(f.group, *plan, f.execute).dump() + "\n");
+  return PrintAndExit(PlanTable(*plan));
+}
+
+int RunShow(const Globals& g, const std::string& grp, bool json) {
+  CheckGroup(grp);
+  topic::TopicStore store(DataDirFrom(g));
+  auto v = group::DescribeGroup(store, grp);
+  if (!v.ok()) return Fail(v.status());
+  if (json) {
+    auto arr = nlohmann::ordered_json::array();
+    for (const auto& p : v->partitions) {
+      nlohmann::ordered_json row = {{"topic", p.topic}, {"partition", p.partition}};
+      row["current_offset"] = p.committed ? nlohmann::ordered_json(*p.committed) : nlohmann::ordered_json(nullptr);
+      row["log_end_offset"] = p.log_end;
+      row["lag"] = p.lag;
+      arr.push_back(row);
+    }
+    return PrintAndExit(arr.dump() + "\n");
+  }
+  std::vector<std::vector<std::string>> rows = {{"TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG"}};
+  for (const auto& p : v->partitions)
+    rows.push_back({p.topic, std::to_string(p.partition), p.committed ? std::to_string(*p.committed) : "-",
+                    std::to_string(p.log_end), std::to_string(p.lag)});
+  return PrintAndExit(FormatTable(rows));
+}
+
+int RunHistory(const Globals& g, const std::string& grp, bool json, int64_t last) {
+  CheckGroup(grp);
+  group::GroupPaths paths(DataDirFrom(g), grp);
+  if (!os::IsDir(paths.root())) return Fail(Status::NotFound("unknown group '" + grp + "'"));
+  auto journal = group::ReadJournal(paths);
+  if (!journal.ok()) return Fail(journal.status());
+  size_t from = last > 0 && static_cast<size_t>(last) < journal->size() ? journal->size() - last : 0;
+  if (json) {
+    auto arr = nlohmann::ordered_json::array();
+    for (size_t i = from; i < journal->size(); ++i) {
+      const auto& e = (*journal)[i];
+      nlohmann::ordered_json ej = {{"entry", i + 1}, {"ts", e.ts_ms}, {"kind", e.kind}, {"actor", e.actor}};
+      ej["changes"] = nlohmann::ordered_json::array();
+      for (const auto& c : e.changes) {
+        nlohmann::ordered_json cj = {{"topic", c.topic}, {"partition", c.partition}};
+        cj["old"] = c.old_offset ? nlohmann::ordered_json(*c.old_offset) : nlohmann::ordered_json(nullptr);
+        cj["new"] = c.new_offset;
+        ej["changes"].push_back(cj);
+      }
+      arr.push_back(ej);
+    }
+    return PrintAndExit(arr.dump() + "\n");
+  }
+  std::vector<std::vector<std::string>> rows = {{"ENTRY", "TIME", "KIND", "ACTOR", "TOPIC", "PARTITION", "OLD", "NEW"}};
+  for (size_t i = from; i < journal->size(); ++i) {
+    const auto& e = (*journal)[i];
+    for (const auto& c : e.changes)
+      rows.push_back({std::to_string(i + 1), util::FormatIsoTimeMs(e.ts_ms), e.kind, e.actor, c.topic,
+                      std::to_string(c.partition), c.old_offset ? std::to_string(*c.old_offset) : "-",
+                      std::to_string(c.new_offset)});
+  }
+  return PrintAndExit(FormatTable(rows));
+}
+
+int RunCommit(const Globals& g, const std::string& grp, const std::vector<std::string>& specs) {
+  CheckGroup(grp);
+  topic::TopicStore store(DataDirFrom(g));
+  std::vector<group::PlanRow> plan;
+  for (const auto& s : specs) {
+    auto eq = s.rfind('=');
+    if (eq == std::string::npos || s.find(':') == std::string::npos)
+      return UsageError("'" + s + "': expected TOPIC:PARTITION=OFFSET");
+    auto sel = ParseFlag("TOPIC:PARTITION", group::ParseTopicSelection(s.substr(0, eq)));
+    if (sel.partitions.size() != 1) return UsageError("'" + s + "': expected TOPIC:PARTITION=OFFSET");
+    int64_t off = ParseFlag("OFFSET", util::ParseInt(s.substr(eq + 1), 0, INT64_MAX));
+    auto config = store.Load(sel.topic);
+    if (!config.ok()) return Fail(config.status());
+    if (sel.partitions[0] >= config->partitions)
+      return Fail(Status::InvalidArgument("topic '" + sel.topic + "' has no partition " +
+                                          std::to_string(sel.partitions[0])));
+    group::PlanRow row;
+    row.topic = sel.topic;
+    row.partition = sel.partitions[0];
+    row.new_offset = off;
+    plan.push_back(row);
+  }
+  Status st = group::ExecuteReset(store, grp, plan, "commit", group::CurrentActor());
+  return st.ok() ? kExitOk : Fail(st);
+}
+
+}  // namespace
+
+void AddOffsetCommands(CLI::App& app, Globals& g, Action& action) {
+  CLI::App* off = app.add_subcommand("offset", "Show, rewind, commit and undo a group's offsets");
+  off->require_subcommand(1);
+  {
+    auto f = std::make_shared<ResetFlags>();
+    auto* sub = off->add_subcommand(
+        "reset",
+        "Plan (default) or --execute a reset of a group's offsets\nExample: klog offset reset -g billing --topic events --by-duration 1h --execute");
+    sub->add_option("-g,--group", f->group, "Group to reset")->required()->type_name("GROUP");
+    sub->add_option("--topic", f->topics, "Topic, or TOPIC:P[,P...] for some partitions (repeatable)")
+        ->type_name("T[:P[,P...]]");
+    sub->add_flag("--all-topics", f->all_topics, "Every topic the group has offsets for");
+    sub->add_flag("--to-earliest", f->to_earliest, "To the oldest record still kept");
+    sub->add_flag("--to-latest", f->to_latest, "To the end (skip everything)");
+    sub->add_option("--to-offset", f->to_offset, "To offset N")->type_name("N");
+    sub->add_option("--shift-by", f->shift_by, "Move by N (negative: replay N records)")->type_name("N");
+    sub->add_option("--to-datetime", f->to_datetime, "To the first record at or after an ISO-8601 time")
+        ->type_name("TIME");
+    sub->add_option("--by-duration", f->by_duration, "To the first record of the last DURATION (e.g. 1h)")
+        ->type_name("DURATION");
+    sub->add_flag("--to-previous", f->to_previous, "Undo: back to the offsets before the last reset");
+    sub->add_option("--to-entry", f->to_entry, "Undo history entry N: back to the offsets before it")->type_name("N");
+    sub->add_flag("--dry-run", f->dry_run, "Only print the plan (the default)");
+    sub->add_flag("--execute", f->execute, "Apply the plan, to all partitions or none");
+    sub->add_flag("--json", f->json, "The plan as one JSON document");
+    sub->callback([&, f] { action = [&, f] { return RunReset(g, *f); }; });
+  }
+  {
+    auto grp = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    auto* sub = off->add_subcommand("show", "A group's committed offsets and lag\nExample: klog offset show -g billing");
+    sub->add_option("-g,--group", *grp, "Group")->required()->type_name("GROUP");
+    sub->add_flag("--json", *json, "One JSON document instead of a table");
+    sub->callback([&, grp, json] { action = [&, grp, json] { return RunShow(g, *grp, *json); }; });
+  }
+  {
+    auto grp = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    auto last = std::make_shared<int64_t>(0);
+    auto* sub = off->add_subcommand("history", "Who moved which offset when\nExample: klog offset history -g billing -n 20");
+    sub->add_option("-g,--group", *grp, "Group")->required()->type_name("GROUP");
+    sub->add_option("-n,--last", *last, "Only the last N entries")->type_name("N");
+    sub->add_flag("--json", *json, "One JSON document instead of a table");
+    sub->callback([&, grp, json, last] { action = [&, grp, json, last] { return RunHistory(g, *grp, *json, *last); }; });
+  }
+  {
+    auto grp = std::make_shared<std::string>();
+    auto specs = std::make_shared<std::vector<std::string>>();
+    auto* sub = off->add_subcommand(
+        "commit", "Commit offsets for scripts that track progress themselves\nExample: klog offset commit -g etl events:0=42");
+    sub->add_option("-g,--group", *grp, "Group")->required()->type_name("GROUP");
+    sub->add_option("OFFSETS", *specs, "TOPIC:PARTITION=OFFSET (repeatable)")->required();
+    sub->callback([&, grp, specs] { action = [&, grp, specs] { return RunCommit(g, *grp, *specs); }; });
+  }
+}
 
 }  // namespace klog::cmd

@@ -1,0 +1,184 @@
+#include "group/offset_reset.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "group/group_admin.h"
+#include "group/offset_store.h"
+#include "log/partition_reader.h"
+#include "os/file.h"
+#include "util/name.h"
+#include "util/parse.h"
+
+namespace klog::group {
+
+Result<TopicSelection> ParseTopicSelection(const std::string& text) {
+  TopicSelection s;
+  auto colon = text.find(':');
+  s.topic = text.substr(0, colon);
+  KLOG_RETURN_IF_ERROR(util::ValidateName(s.topic, "topic"));
+  if (colon == std::string::npos) return s;
+  std::string rest = text.substr(colon + 1);
+  size_t start = 0;
+  for (;;) {
+    size_t comma = rest.find(',', start);
+    auto p = util::ParseInt(rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start), 0,
+                            1 << 30);
+    if (!p.ok()) return Status::InvalidArgument("--topic '" + text + "': " + p.status().message());
+    s.partitions.push_back(static_cast<int>(*p));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return s;
+}
+
+std::string CurrentActor() {
+  const char* user = getenv("USER");
+  std::string u = user && *user ? user : "";
+  if (u.empty()) {
+    if (struct passwd* pw = getpwuid(getuid())) u = pw->pw_name;
+  }
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return (u.empty() ? "uid" + std::to_string(getuid()) : u) + "@" + host;
+}
+
+namespace {
+
+// The offsets to go back to for kPrevious (before the last reset) and
+// kEntry (before history entry N, numbered from 1 = oldest kept).
+Result<std::map<TopicPartition, int64_t>> UndoTargets(const GroupPaths& paths, const ResetSpec& spec) {
+  auto journal = ReadJournal(paths);
+  if (!journal.ok()) return journal.status();
+  const JournalEntry* entry = nullptr;
+  if (spec.mode == ResetMode::kPrevious) {
+    for (auto it = journal->rbegin(); it != journal->rend(); ++it)
+      if (it->kind == "reset") {
+        entry = &*it;
+        break;
+      }
+    if (!entry) return Status::NotFound("group '" + paths.group() + "' has no reset in its history to go back from");
+  } else {
+    if (spec.value < 1 || spec.value > static_cast<int64_t>(journal->size()))
+      return Status::InvalidArgument("group '" + paths.group() + "' has no history entry " + std::to_string(spec.value) +
+                                     " (it has " + std::to_string(journal->size()) + "; see 'klog offset history')");
+    entry = &(*journal)[spec.value - 1];
+  }
+  std::map<TopicPartition, int64_t> out;
+  for (const auto& c : entry->changes)
+    if (c.old_offset) out[{c.topic, c.partition}] = *c.old_offset;
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std::string& group,
+                                       const std::vector<TopicSelection>& topics_in, const ResetSpec& spec,
+                                       int64_t now_ms) {
+  KLOG_RETURN_IF_ERROR(util::ValidateName(group, "group"));
+  GroupPaths paths(store.dir(), group);
+  if (!os::IsDir(paths.root())) return Status::NotFound("unknown group '" + group + "'");
+  auto committed = LoadOffsets(paths);
+  if (!committed.ok()) return committed.status();
+
+  std::map<TopicPartition, int64_t> undo;
+  bool undoing = spec.mode == ResetMode::kPrevious || spec.mode == ResetMode::kEntry;
+  if (undoing) {
+    auto u = UndoTargets(paths, spec);
+    if (!u.ok()) return u.status();
+    undo = std::move(u).value();
+  }
+  std::vector<TopicSelection> topics = topics_in;
+  if (topics.empty()) {
+    std::set<std::string> names;
+    for (const auto& [tp, off] : *committed) names.insert(tp.first);
+    for (const auto& [tp, off] : undo) names.insert(tp.first);
+    for (const auto& n : names) topics.push_back({n, {}});
+    if (topics.empty()) return Status::NotFound("group '" + group + "' has no committed offsets; name a --topic");
+  }
+  std::vector<PlanRow> plan;
+  for (const auto& sel : topics) {
+    auto config = store.Load(sel.topic);
+    if (!config.ok()) return config.status();
+    std::vector<int> parts = sel.partitions;
+    if (parts.empty())
+      for (int p = 0; p < config->partitions; ++p) parts.push_back(p);
+    for (int p : parts) {
+      if (p >= config->partitions)
+        return Status::InvalidArgument("topic '" + sel.topic + "' has no partition " + std::to_string(p) + " (it has " +
+                                       std::to_string(config->partitions) + ")");
+      if (undoing && !undo.count({sel.topic, p})) continue;  // untouched by what is undone
+      log::PartitionReader r(store.dir().PartitionDir(sel.topic, p), topic::PartitionLabel(sel.topic, p));
+      PlanRow row;
+      row.topic = sel.topic;
+      row.partition = p;
+      auto start = r.StartOffset();
+      if (!start.ok()) return start.status();
+      auto end = r.EndOffset();
+      if (!end.ok()) return end.status();
+      row.log_start = *start;
+      row.log_end = *end;
+      auto c = committed->find({sel.topic, p});
+      if (c != committed->end()) row.old_offset = c->second;
+      int64_t base = row.old_offset.value_or(row.log_start);
+      switch (spec.mode) {
+        case ResetMode::kEarliest: row.requested = row.log_start; break;
+        case ResetMode::kLatest: row.requested = row.log_end; break;
+        case ResetMode::kOffset: row.requested = spec.value; break;
+        case ResetMode::kShiftBy: row.requested = base + spec.value; break;
+        case ResetMode::kDatetime:
+        case ResetMode::kDuration: {
+          int64_t ts = spec.mode == ResetMode::kDatetime ? spec.value : now_ms - spec.value;
+          auto off = r.OffsetForTimestamp(ts);
+          if (!off.ok()) return off.status();
+          row.requested = *off;
+          break;
+        }
+        case ResetMode::kPrevious:
+        case ResetMode::kEntry: row.requested = undo[{sel.topic, p}]; break;
+      }
+      row.new_offset = std::clamp(row.requested, row.log_start, std::max(row.log_start, row.log_end));
+      row.clamped = row.new_offset != row.requested;
+      plan.push_back(row);
+    }
+  }
+  if (plan.empty()) return Status::NotFound("nothing to reset in group '" + group + "'");
+  return plan;
+}
+
+Status ExecuteReset(const topic::TopicStore& store, const std::string& group, const std::vector<PlanRow>& plan,
+                    const std::string& kind, const std::string& actor) {
+  GroupPaths paths(store.dir(), group);
+  KLOG_RETURN_IF_ERROR(os::MakeDirs(paths.root()));
+  auto lock = os::FileLock::Acquire(paths.Lock());
+  if (!lock.ok()) return lock.status();
+  auto live = LiveMembers(paths);
+  if (!live.ok()) return live.status();
+  if (!live->empty())
+    return Status::Busy("refused: group '" + group + "' has live members: " + DescribeLiveMembers(*live));
+  auto current = LoadOffsets(paths);
+  if (!current.ok()) return current.status();
+  Offsets next = *current;
+  JournalEntry e;
+  e.ts_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  e.kind = kind;
+  e.actor = actor;
+  for (const auto& row : plan) {
+    auto it = current->find({row.topic, row.partition});
+    std::optional<int64_t> old;
+    if (it != current->end()) old = it->second;
+    e.changes.push_back({row.topic, row.partition, old, row.new_offset});
+    next[{row.topic, row.partition}] = row.new_offset;
+  }
+  // One atomic replace: all partitions or none.
+  KLOG_RETURN_IF_ERROR(StoreOffsets(paths, next));
+  return AppendJournal(paths, e);
+}
+
+}  // namespace klog::group
