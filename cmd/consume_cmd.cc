@@ -127,27 +127,27 @@ int Run(const Globals& g, const ConsumeFlags& f) {
 void AddConsumeCommand(CLI::App& app, Globals& g, Action& action) {
   auto f = std::make_shared<ConsumeFlags>();
   auto* sub = app.add_subcommand(
-      "consume", "Write records of one or more topics to stdout\nExample: klog consume events -o -10 --format '%o %k %v\\n'");
+      "consume", "Write records of one or more topics to stdout\nExample: klog consume events -o -10 \\\n  --format '%o %k %v\\n'");
   sub->add_option("TOPIC", f->topics, "Topics to read")->required();
-  sub->add_option("-o,--offset", f->offset, "Start at beginning (default), end, N, -N (N before the end) or @TIME")
+  sub->add_option("-o,--offset", f->offset, "Start at beginning (default), end, N, -N\n(N before the end) or @TIME (ms or ISO-8601)")
       ->type_name("WHERE")
       ->each([f](const std::string&) { f->offset_given = true; });
   sub->add_option("-p,--partition", f->partitions, "Read only these partitions, e.g. 0,2")->type_name("N[,N...]");
   sub->add_flag("-f,--follow", f->follow, "Wait for new records instead of exiting at the end");
   sub->add_option("-n,--max-messages", f->max_messages, "Stop after N records")->type_name("N");
-  sub->add_option("--format", f->format, "Output format: tokens %t %p %o %k %v %T %h, or json (default '%v\\n')")
+  sub->add_option("--format", f->format, "Output format: tokens %t %p %o %k %v %T %h,\nor json (default '%v\\n')")
       ->type_name("FORMAT");
-  sub->add_option("-g,--group", f->group, "Join consumer group GROUP: share partitions, commit offsets")
+  sub->add_option("-g,--group", f->group, "Join GROUP: share partitions, commit offsets")
       ->type_name("GROUP");
-  sub->add_option("--exec", f->exec, "With -g: run CMD (sh -c) per record, records on its stdin; commit when it exits 0")
+  sub->add_option("--exec", f->exec, "With -g: run CMD (sh -c) with records on its\nstdin; commit when it exits 0")
       ->type_name("CMD");
-  sub->add_option("--exec-batch", f->exec_batch, "With --exec: give CMD up to N records at a time (default 1)")
+  sub->add_option("--exec-batch", f->exec_batch, "With --exec: up to N records per run (default 1)")
       ->type_name("N");
   sub->add_option("--auto-offset-reset", f->auto_offset_reset,
-                  "With -g, where to start without a committed offset: earliest (default) or latest")
+                  "With -g, where to start without a committed\noffset: earliest (default) or latest")
       ->check(CLI::IsMember({"earliest", "latest"}));
   sub->add_option("--session-timeout", f->session_timeout,
-                  "With -g: expel a member that has not heartbeated for this long (default 10s)")
+                  "With -g: expel a member without a heartbeat\nfor this long (default 10s)")
       ->type_name("DURATION");
   sub->callback([&, f] { action = [&, f] { return Run(g, *f); }; });
 }

@@ -122,13 +122,13 @@ void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
   }
   {
     auto* sub = grp->add_subcommand(
-        "describe", "Offsets, lag and owner per partition, and the members\nExample: klog group describe billing");
+        "describe", "Offsets, lag, owners and members of a group\nExample: klog group describe billing");
     auto name = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
     auto format = std::make_shared<std::string>("table");
     sub->add_option("GROUP", *name, "Group name")->required();
     sub->add_flag("--json", *json, "One JSON document instead of a table");
-    sub->add_option("--format", *format, "table (default), json or prometheus (node-exporter textfile metrics)")
+    sub->add_option("--format", *format, "table (default), json or prometheus\n(node-exporter textfile metrics)")
         ->check(CLI::IsMember({"table", "json", "prometheus"}));
     sub->callback([&, name, json, format] {
       action = [&, name, json, format] {
@@ -143,7 +143,7 @@ void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
     });
   }
   {
-    auto* sub = grp->add_subcommand("delete", "Delete a group and its offsets (refused while members live)\nExample: klog group delete billing");
+    auto* sub = grp->add_subcommand("delete", "Delete a group and its offsets (refused\nwhile it has live members)\nExample: klog group delete billing");
     auto name = std::make_shared<std::string>();
     sub->add_option("GROUP", *name, "Group name")->required();
     sub->callback([&, name] {

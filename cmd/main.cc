@@ -11,14 +11,15 @@ int main(int argc, char** argv) {
   using namespace klog::cmd;
   signal(SIGPIPE, SIG_IGN);  // a closed pipe is EPIPE, handled as "stop quietly"
   try {
-    CLI::App app{"klog: Kafka's model (topics, partitions, offsets, consumer groups) over a plain directory.\n"
+    CLI::App app{"klog: Kafka's model (topics, partitions, offsets, consumer groups)\n"
+                 "over a plain directory.\n"
                  "Example: printf 'a\\nb\\n' | klog produce events && klog consume events",
                  "klog"};
     app.set_version_flag("--version", std::string("klog ") + KLOG_VERSION);
     app.require_subcommand(1);
     app.fallthrough();
     Globals g;
-    app.add_option("--dir", g.dir, "Data directory (default: $KLOG_DIR, else ${XDG_DATA_HOME:-~/.local/share}/klog)")
+    app.add_option("--dir", g.dir, "Data directory (default: $KLOG_DIR, else\n${XDG_DATA_HOME:-~/.local/share}/klog)")
         ->type_name("DIR");
     app.add_flag("-q,--quiet", g.quiet, "Print nothing but records and errors");
     app.add_flag("-v,--verbose", g.verbose, "Print progress notes on stderr");

@@ -204,9 +204,9 @@ void AddOffsetCommands(CLI::App& app, Globals& g, Action& action) {
     auto f = std::make_shared<ResetFlags>();
     auto* sub = off->add_subcommand(
         "reset",
-        "Plan (default) or --execute a reset of a group's offsets\nExample: klog offset reset -g billing --topic events --by-duration 1h --execute");
+        "Plan, or --execute, a reset of a group's offsets\nExample: klog offset reset -g billing \\\n  --topic events --by-duration 1h --execute");
     sub->add_option("-g,--group", f->group, "Group to reset")->required()->type_name("GROUP");
-    sub->add_option("--topic", f->topics, "Topic, or TOPIC:P[,P...] for some partitions (repeatable)")
+    sub->add_option("--topic", f->topics, "Topic, or TOPIC:P[,P...] for some partitions\n(repeatable)")
         ->type_name("T[:P[,P...]]");
     sub->add_flag("--all-topics", f->all_topics, "Every topic the group has offsets for");
     sub->add_flag("--to-earliest", f->to_earliest, "To the oldest record still kept");
@@ -218,7 +218,7 @@ void AddOffsetCommands(CLI::App& app, Globals& g, Action& action) {
     sub->add_option("--by-duration", f->by_duration, "To the first record of the last DURATION (e.g. 1h)")
         ->type_name("DURATION");
     sub->add_flag("--to-previous", f->to_previous, "Undo: back to the offsets before the last reset");
-    sub->add_option("--to-entry", f->to_entry, "Undo history entry N: back to the offsets before it")->type_name("N");
+    sub->add_option("--to-entry", f->to_entry, "Undo history entry N: back to the offsets\nbefore it")->type_name("N");
     sub->add_flag("--dry-run", f->dry_run, "Only print the plan (the default)");
     sub->add_flag("--execute", f->execute, "Apply the plan, to all partitions or none");
     sub->add_flag("--json", f->json, "The plan as one JSON document");
@@ -246,7 +246,7 @@ void AddOffsetCommands(CLI::App& app, Globals& g, Action& action) {
     auto grp = std::make_shared<std::string>();
     auto specs = std::make_shared<std::vector<std::string>>();
     auto* sub = off->add_subcommand(
-        "commit", "Commit offsets for scripts that track progress themselves\nExample: klog offset commit -g etl events:0=42");
+        "commit", "Commit offsets (for scripts that track progress)\nExample: klog offset commit -g etl events:0=42");
     sub->add_option("-g,--group", *grp, "Group")->required()->type_name("GROUP");
     sub->add_option("OFFSETS", *specs, "TOPIC:PARTITION=OFFSET (repeatable)")->required();
     sub->callback([&, grp, specs] { action = [&, grp, specs] { return RunCommit(g, *grp, *specs); }; });

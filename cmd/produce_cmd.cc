@@ -57,8 +57,10 @@ int Run(const Globals& g, const ProduceFlags& f) {
 
   Output out;
   client::WrittenCallback report;
+  bool reader_gone = false;
   if (f.print_offsets) {
     report = [&](const std::vector<client::WrittenRecord>& written) {
+      if (reader_gone) return Status::Ok();
       for (const auto& w : written) {
         if (f.json) {
           out.buffer() += "{\"topic\":\"" + f.topic + "\",\"partition\":" + std::to_string(w.partition) +
@@ -68,12 +70,16 @@ int Run(const Globals& g, const ProduceFlags& f) {
         }
       }
       // Flushed per batch: what is printed is written, even if we die next.
-      return out.Flush();
+      Status st = out.Flush();
+      if (st.code() != Code::kOutOfRange) return st;
+      // The offsets' reader went away (`... | head -1`): the records still
+      // matter more than their offsets, so keep writing all of the input.
+      reader_gone = true;
+      return Status::Ok();
     };
   }
   Status st = f.values.empty() ? client::ProduceStream(0, **producer, so, report)
                                : client::ProduceValues(f.values, **producer, so, report);
-  if (st.code() == Code::kOutOfRange) return kExitOk;  // --print-offsets reader went away
   if (!st.ok()) return Fail(st);
   return kExitOk;
 }
@@ -84,17 +90,20 @@ void AddProduceCommand(CLI::App& app, Globals& g, Action& action) {
   auto f = std::make_shared<ProduceFlags>();
   auto* sub = app.add_subcommand(
       "produce",
-      "Append records from stdin (one per line) or from VALUE arguments\nExample: tail -F app.log | klog produce logs --linger 100ms");
+      "Append records from stdin or VALUE arguments\nExample: tail -F app.log | klog produce logs \\\n  --linger 100ms");
   sub->add_option("TOPIC", f->topic, "Topic to append to")->required();
   sub->add_option("VALUE", f->values, "Record values (instead of reading stdin)");
-  sub->add_option("--format", f->format, "Input: line (default), null (NUL-delimited) or json (one object per line)")
+  sub->add_option("--format", f->format, "Input: line (default), null (NUL-delimited)\nor json (one object per line)")
       ->check(CLI::IsMember({"line", "null", "json"}));
   sub->add_option("-k,--key", f->key, "Key for every record")->type_name("KEY")->each([f](const std::string&) {
     f->has_key = true;
   });
-  sub->add_option("-K,--key-separator", f->key_separator, "Split each record at the first SEP into key and value")
+  sub->add_option("-K,--key-separator", f->key_separator, "Split records at the first SEP: KEY SEP VALUE")
       ->type_name("SEP");
-  sub->add_option("-H,--header", f->headers, "Header NAME=VALUE for every record (repeatable)")->type_name("NAME=VALUE");
+  // One value per -H, so that `-H a=1 VALUE` leaves VALUE a record.
+  sub->add_option("-H,--header", f->headers, "Header NAME=VALUE for every record (repeatable)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
   sub->add_option("-p,--partition", f->partition, "Write every record to partition N")
       ->type_name("N")
       ->check(CLI::NonNegativeNumber);
@@ -102,9 +111,9 @@ void AddProduceCommand(CLI::App& app, Globals& g, Action& action) {
       ->check(CLI::IsMember({"never", "batch", "always"}));
   sub->add_option("--compression", f->compression, "Override the topic's compression: zstd or none")
       ->check(CLI::IsMember({"zstd", "none"}));
-  sub->add_option("--batch-size", f->batch_size, "Write a batch once this much is pending (default 1MiB)")
+  sub->add_option("--batch-size", f->batch_size, "Flush once this much is pending (default 1MiB)")
       ->type_name("SIZE");
-  sub->add_option("--linger", f->linger, "Wait up to this long for more input before writing (default 0ms)")
+  sub->add_option("--linger", f->linger, "Wait this long for more input before writing\n(default 0ms: write as soon as input pauses)")
       ->type_name("DURATION");
   sub->add_option("--max-record-size", f->max_record_size, "Refuse records larger than this (default 1MiB)")
       ->type_name("SIZE");

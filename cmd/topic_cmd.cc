@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "format/prometheus.h"
 #include "topic/topic_store.h"
 #include "util/name.h"
 #include "util/parse.h"
@@ -10,16 +11,18 @@ namespace klog::cmd {
 namespace {
 
 struct ConfigFlags {
-  int partitions = 0;  // 0: not given
+  int partitions = 0;
+  CLI::Option* partitions_flag = nullptr;  // count() == 0: not given
   std::string retention, retention_bytes, segment_bytes, segment_ms, compression;
 
   void Add(CLI::App* sub, bool creating) {
-    sub->add_option("--partitions", partitions, creating ? "Number of partitions (default 1)"
-                                                         : "New number of partitions (can only grow)")
-        ->type_name("N");
-    sub->add_option("--retention", retention, "Delete closed segments older than this (e.g. 7d; -1 keeps forever)")
+    partitions_flag =
+        sub->add_option("--partitions", partitions,
+                        creating ? "Number of partitions (default 1)" : "New number of partitions (can only grow)")
+            ->type_name("N");
+    sub->add_option("--retention", retention, "Delete closed segments older than this\n(default 7d; -1 keeps them forever)")
         ->type_name("DURATION");
-    sub->add_option("--retention-bytes", retention_bytes, "Keep at most this much per partition (e.g. 10GiB; -1: no limit)")
+    sub->add_option("--retention-bytes", retention_bytes, "Keep at most this much per partition\n(e.g. 10GiB; default -1: no limit)")
         ->type_name("SIZE");
     sub->add_option("--segment-bytes", segment_bytes, "Roll to a new segment at this size (default 1GiB)")
         ->type_name("SIZE");
@@ -31,7 +34,7 @@ struct ConfigFlags {
 
   // Applies what was given onto c.
   void ApplyTo(topic::TopicConfig& c) const {
-    if (partitions != 0) {
+    if (partitions_flag && partitions_flag->count() > 0) {
       if (partitions < 1 || partitions > topic::kMaxPartitions)
         throw CLI::RuntimeError(UsageError("--partitions: must be between 1 and " + std::to_string(topic::kMaxPartitions)));
       c.partitions = partitions;
@@ -62,6 +65,49 @@ std::string Limit(int64_t v, bool duration) {
 
 nlohmann::ordered_json ConfigJson(const topic::TopicConfig& c) {
   return nlohmann::ordered_json::parse(topic::TopicConfigToJson(c));
+}
+
+// node-exporter textfile metrics for `describe --format prometheus`.
+std::string TopicMetrics(const std::string& name, const topic::TopicConfig& c,
+                         const std::vector<topic::PartitionStats>& parts) {
+  format::PrometheusWriter w;
+  auto labels = [&](int p) { return format::PromLabels{{"topic", name}, {"partition", std::to_string(p)}}; };
+  w.Family("klog_topic_partitions", "Number of partitions of the topic.");
+  w.Sample("klog_topic_partitions", {{"topic", name}}, static_cast<long long>(c.partitions));
+  w.Family("klog_topic_retention_bytes", "Size retention per partition in bytes; -1 when unlimited.");
+  w.Sample("klog_topic_retention_bytes", {{"topic", name}}, static_cast<long long>(c.retention_bytes));
+  w.Family("klog_topic_retention_seconds", "Time retention in seconds; -1 when records are kept forever.");
+  w.Sample("klog_topic_retention_seconds", {{"topic", name}},
+           c.retention_ms < 0 ? -1.0 : static_cast<double>(c.retention_ms) / 1000.0);
+  struct Metric {
+    const char* name;
+    const char* help;
+    long long (*value)(const topic::PartitionStats&);
+  };
+  const Metric metrics[] = {
+      {"klog_partition_start_offset", "Offset of the oldest record still kept.",
+       [](const topic::PartitionStats& p) { return static_cast<long long>(p.start_offset); }},
+      {"klog_partition_end_offset", "Log end offset: the offset the next record appended will get.",
+       [](const topic::PartitionStats& p) { return static_cast<long long>(p.end_offset); }},
+      {"klog_partition_records", "Records kept (end offset minus start offset).",
+       [](const topic::PartitionStats& p) { return static_cast<long long>(p.end_offset - p.start_offset); }},
+      {"klog_partition_bytes", "Bytes on disk: segments and their indexes.",
+       [](const topic::PartitionStats& p) { return static_cast<long long>(p.bytes); }},
+      {"klog_partition_segments", "Number of segment files.",
+       [](const topic::PartitionStats& p) { return static_cast<long long>(p.segments); }},
+  };
+  for (const auto& m : metrics) {
+    w.Family(m.name, m.help);
+    for (const auto& p : parts) w.Sample(m.name, labels(p.partition), m.value(p));
+  }
+  w.Family("klog_partition_last_append_timestamp_seconds",
+           "Time of the last append (mtime of the active segment), in seconds since the epoch; "
+           "absent for a partition never written to.");
+  for (const auto& p : parts)
+    if (p.last_append_ms > 0)
+      w.Sample("klog_partition_last_append_timestamp_seconds", labels(p.partition),
+               static_cast<double>(p.last_append_ms) / 1000.0);
+  return w.text();
 }
 
 }  // namespace
@@ -125,17 +171,26 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
     auto* sub = topic->add_subcommand("describe", "Show a topic's partitions and config\nExample: klog topic describe events");
     auto name = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
+    auto fmt = std::make_shared<std::string>();
     sub->add_option("NAME", *name, "Topic name")->required();
-    sub->add_flag("--json", *json, "One JSON document instead of a table");
-    sub->callback([&, name, json] {
-      action = [&, name, json] {
+    sub->add_flag("--json", *json, "One JSON document (same as --format json)");
+    sub->add_option("--format", *fmt,
+                    "table (default), json, or prometheus\n(node-exporter textfile metrics)")
+        ->type_name("FORMAT")
+        ->check(CLI::IsMember({"table", "json", "prometheus"}));
+    sub->callback([&, name, json, fmt] {
+      action = [&, name, json, fmt] {
         CheckName(*name);
+        if (*json && !fmt->empty() && *fmt != "json")
+          return UsageError("--json and --format " + *fmt + " contradict each other");
+        if (*json) *fmt = "json";
         topic::TopicStore store(DataDirFrom(g));
         auto c = store.Load(*name);
         if (!c.ok()) return Fail(c.status());
         auto parts = store.Describe(*name);
         if (!parts.ok()) return Fail(parts.status());
-        if (*json) {
+        if (*fmt == "prometheus") return PrintAndExit(TopicMetrics(*name, *c, *parts));
+        if (*fmt == "json") {
           nlohmann::ordered_json doc;
           doc["topic"] = *name;
           doc["config"] = ConfigJson(*c);

@@ -67,8 +67,10 @@ struct Cursor {
 
 }  // namespace
 
-Status Consume(const topic::TopicStore& store, const ConsumeOptions& options, RecordSink& sink,
-               const std::atomic<bool>* stop) {
+namespace {
+
+Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& options, RecordSink& sink,
+                        const std::atomic<bool>* stop) {
   std::vector<Cursor> cursors;
   os::DirWatcher watcher;
   for (const auto& topic : options.topics) {
@@ -143,6 +145,17 @@ Status Consume(const topic::TopicStore& store, const ConsumeOptions& options, Re
       watcher.Wait(1000);
     }
   }
+}
+
+}  // namespace
+
+Status Consume(const topic::TopicStore& store, const ConsumeOptions& options, RecordSink& sink,
+               const std::atomic<bool>* stop) {
+  Status st = ConsumeUntilDone(store, options, sink, stop);
+  // Whatever was delivered before an error still reaches stdout.
+  Status flushed = sink.Idle();
+  if (!st.ok()) return st;
+  return flushed.code() == Code::kOutOfRange ? Status::Ok() : flushed;
 }
 
 }  // namespace klog::client

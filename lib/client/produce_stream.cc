@@ -21,8 +21,9 @@ namespace {
 
 class RecordSink {
  public:
-  RecordSink(Producer& producer, const StreamOptions& options, const WrittenCallback& on_written)
-      : producer_(producer), options_(options), on_written_(on_written) {
+  // `unit` names one record of input in messages: "line ", "record ", "argument ".
+  RecordSink(Producer& producer, const StreamOptions& options, const WrittenCallback& on_written, std::string unit)
+      : producer_(producer), options_(options), on_written_(on_written), unit_(std::move(unit)) {
     for (const auto& [n, v] : options_.headers) headers_.push_back({n, std::string_view(v)});
   }
 
@@ -30,10 +31,9 @@ class RecordSink {
   Status Take(std::string_view text, uint64_t number, int64_t now) {
     Status st = TakeOne(text, now);
     if (!st.ok()) {
-      std::string where = options_.format == InputFormat::kNull ? "record " : "line ";
       Status flushed = Flush();  // everything before the bad record is written
       if (!flushed.ok()) return flushed;
-      return Status(st.code(), "input " + where + std::to_string(number) + ": " + st.message());
+      return Status(st.code(), "input " + unit_ + std::to_string(number) + ": " + st.message());
     }
     return Report();
   }
@@ -78,6 +78,7 @@ class RecordSink {
   Producer& producer_;
   const StreamOptions& options_;
   const WrittenCallback& on_written_;
+  std::string unit_;
   std::vector<log::HeaderView> headers_;
 };
 
@@ -85,7 +86,7 @@ class RecordSink {
 
 Status ProduceValues(const std::vector<std::string>& values, Producer& producer, const StreamOptions& options,
                      const WrittenCallback& on_written) {
-  RecordSink sink(producer, options, on_written);
+  RecordSink sink(producer, options, on_written, "argument ");
   int64_t now = NowMs();
   uint64_t n = 0;
   for (const auto& v : values) KLOG_RETURN_IF_ERROR(sink.Take(v, ++n, now));
@@ -93,7 +94,7 @@ Status ProduceValues(const std::vector<std::string>& values, Producer& producer,
 }
 
 Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written) {
-  RecordSink sink(producer, options, on_written);
+  RecordSink sink(producer, options, on_written, options.format == InputFormat::kNull ? "record " : "line ");
   const char delim = options.format == InputFormat::kNull ? '\0' : '\n';
   std::string buf(1 << 20, '\0');
   size_t len = 0;  // bytes in buf not yet split into records

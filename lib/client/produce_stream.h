@@ -4,7 +4,8 @@
 //
 // On bad input (oversize record, malformed JSON line) every record before
 // the bad one is written and reported; the bad one and everything after it
-// are not; the error names the input line (or record number for --format null).
+// are not; the error names the input line (the record number for --format
+// null, the argument number for VALUE arguments).
 #pragma once
 
 #include <functional>

@@ -83,6 +83,7 @@ Status Producer::Flush() {
   }
   std::vector<int64_t> next(partitions());
   for (int p = 0; p < partitions(); ++p) next[p] = parts_[p].flushed_base;
+  written_.reserve(written_.size() + order_.size());  // TakeWritten() left it without capacity
   for (int p : order_)
     if (next[p] >= 0) written_.push_back({p, next[p]++});
   order_.clear();

@@ -1,5 +1,7 @@
 #include "format/output_format.h"
 
+#include <charconv>
+
 namespace klog::format {
 
 Result<OutputFormat> OutputFormat::Parse(std::string_view spec) {
@@ -44,20 +46,29 @@ Result<OutputFormat> OutputFormat::Parse(std::string_view spec) {
   return f;
 }
 
+namespace {
+// Appends a decimal number without std::to_string's temporary string.
+void AppendNumber(std::string& out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
+}
+}  // namespace
+
 void OutputFormat::Append(std::string& out, std::string_view topic, int partition, const log::RecordView& r) const {
   for (const Piece& p : pieces_) {
     switch (p.token) {
       case 0: out += p.literal; break;
       case 't': out += topic; break;
-      case 'p': out += std::to_string(partition); break;
-      case 'o': out += std::to_string(r.offset); break;
+      case 'p': AppendNumber(out, partition); break;
+      case 'o': AppendNumber(out, r.offset); break;
       case 'k':
         if (r.key) out += *r.key;
         break;
-      case 'K': out += std::to_string(r.key ? static_cast<int64_t>(r.key->size()) : -1); break;
+      case 'K': AppendNumber(out, r.key ? static_cast<int64_t>(r.key->size()) : -1); break;
       case 'v': out += r.value; break;
-      case 'S': out += std::to_string(r.value.size()); break;
-      case 'T': out += std::to_string(r.timestamp); break;
+      case 'S': AppendNumber(out, static_cast<int64_t>(r.value.size())); break;
+      case 'T': AppendNumber(out, r.timestamp); break;
       case 'h':
         for (size_t i = 0; i < r.headers.size(); ++i) {
           if (i) out += ',';

@@ -61,7 +61,7 @@ void AppendRecordJson(std::string& out, std::string_view topic, int partition, c
 namespace {
 
 // A JSON string, or {"base64": "..."}; `what` names the field in errors.
-Result<std::string> BytesFrom(const nlohmann::json& j, const std::string& what) {
+Result<std::string> BytesFrom(const nlohmann::ordered_json& j, const std::string& what) {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_object() && j.size() == 1 && j.contains("base64") && j["base64"].is_string()) {
     auto d = util::Base64Decode(j["base64"].get<std::string>());
@@ -74,9 +74,10 @@ Result<std::string> BytesFrom(const nlohmann::json& j, const std::string& what) 
 }  // namespace
 
 Result<OwnedRecord> ParseRecordJson(std::string_view line) {
-  nlohmann::json j;
+  // ordered_json: headers given as a plain object keep the order they were written in.
+  nlohmann::ordered_json j;
   try {
-    j = nlohmann::json::parse(line.begin(), line.end());
+    j = nlohmann::ordered_json::parse(line.begin(), line.end());
   } catch (const nlohmann::json::parse_error& e) {
     std::string what = e.what();
     auto pos = what.find("parse error");

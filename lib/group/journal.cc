@@ -22,12 +22,24 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
   auto f = os::File::OpenAppend(paths.Journal(), true);
   if (!f.ok()) return f.status();
   auto size = f->Size();
-  if (size.ok() && *size > kMaxJournalBytes) {
+  if (!size.ok()) return size.status();
+  if (*size > kMaxJournalBytes) {
     KLOG_RETURN_IF_ERROR(os::Rename(paths.Journal(), paths.OldJournal()));
     f = os::File::OpenAppend(paths.Journal(), true);
     if (!f.ok()) return f.status();
+    size = f->Size();
+    if (!size.ok()) return size.status();
   }
-  return f->Append(j.dump() + "\n");
+  std::string line = j.dump() + "\n";
+  if (*size > 0) {
+    // A writer killed mid-append left a line without its newline: end it,
+    // or this entry would be glued to it and skipped with it.
+    char last = '\n';
+    auto got = f->ReadAt(*size - 1, &last, 1);
+    if (!got.ok()) return got.status();
+    if (*got == 1 && last != '\n') line.insert(line.begin(), '\n');
+  }
+  return f->Append(line);
 }
 
 Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {

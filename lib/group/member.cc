@@ -100,6 +100,7 @@ void Member::StopHeartbeat() {
 
 void Member::ReleaseAll() {
   partition_locks_.clear();
+  lockless_.clear();
   owned_.clear();
   pending_.clear();
 }
@@ -223,7 +224,14 @@ Status Member::Poll(const RevokeFn& on_revoke) {
     if (!revoked.empty() && on_revoke) KLOG_RETURN_IF_ERROR(on_revoke(revoked));
     for (const auto& tp : revoked) {
       owned_.erase(tp);
-      partition_locks_.erase(tp);
+      auto ll = lockless_.find(tp);
+      if (ll != lockless_.end()) {
+        WriteHolder(tp, ll->second);  // the expelled holder's again: free to take
+        lockless_.erase(ll);
+      } else {
+        WriteHolder(tp, "");  // released, before the lock goes
+        partition_locks_.erase(tp);
+      }
     }
     pending_.clear();
     for (const auto& tp : assigned)
@@ -232,17 +240,36 @@ Status Member::Poll(const RevokeFn& on_revoke) {
     info_.generation = applied_generation_;
     (void)os::WriteFileAtomic(paths_.MemberFile(info_.id), MemberInfoToJson(info_), false);
   }
+  // Lockless partitions: take their lock as soon as the expelled holder lets go.
+  for (auto it = lockless_.begin(); it != lockless_.end();) {
+    auto lock = os::FileLock::TryAcquire(paths_.PartitionLock(it->first.first, it->first.second));
+    if (!lock.ok()) {
+      ++it;
+      continue;
+    }
+    partition_locks_[it->first] = std::move(lock).value();
+    it = lockless_.erase(it);
+  }
+  // Who may take what is judged against the newest state: a member that
+  // joined since state_ was read must not look like an expelled one.
+  if (!pending_.empty() && StateChanged()) return Status::Ok();  // the next Poll applies it first
   for (auto it = pending_.begin(); it != pending_.end();) {
     std::string path = paths_.PartitionLock(it->first, it->second);
     auto lock = os::FileLock::TryAcquire(path);
     bool take = false;
+    std::string expelled_holder;
     if (lock.ok()) {
-      take = true;
+      // Free, unless a member that took it over from an expelled one (which
+      // has let go since) still owns it: that one hands it over first.
+      auto holder = os::ReadFile(path);
+      take = !holder.ok() || holder->empty() || *holder == info_.id || !state_.FindMember(*holder);
     } else if (lock.status().code() == Code::kBusy) {
       // Held: by a member that still has to let go, or by an expelled one
       // that is stopped — that one is fenced, so we go ahead without it.
       auto holder = os::ReadFile(path);
-      take = holder.ok() && !holder->empty() && !state_.FindMember(*holder);
+      take = holder.ok() && !holder->empty() && *holder != info_.id && !state_.FindMember(*holder) &&
+             !HolderAlive(*holder);
+      if (take) expelled_holder = *holder;
     } else {
       return lock.status();
     }
@@ -250,18 +277,31 @@ Status Member::Poll(const RevokeFn& on_revoke) {
       ++it;
       continue;
     }
-    if (lock.ok()) {
-      auto f = os::File::OpenReadWrite(path, false);
-      if (f.ok()) {
-        (void)f->Truncate(0);
-        (void)f->WriteAt(0, info_.id);
-      }
-      partition_locks_[*it] = std::move(lock).value();
-    }
+    WriteHolder(*it, info_.id);
+    if (lock.ok()) partition_locks_[*it] = std::move(lock).value();
+    else lockless_[*it] = expelled_holder;
     owned_.insert(*it);
     it = pending_.erase(it);
   }
   return Status::Ok();
+}
+
+bool Member::HolderAlive(const std::string& id) const {
+  MemberInfo m;
+  m.id = id;
+  auto text = os::ReadFile(paths_.MemberFile(id));
+  if (text.ok()) {
+    auto info = MemberInfoFromJson(*text, paths_.MemberFile(id));
+    if (info.ok() && info->id == id) m = *info;
+  }
+  return CheckMember(paths_, m, NowMs()) == Liveness::kAlive;
+}
+
+void Member::WriteHolder(const TopicPartition& tp, const std::string& id) {
+  auto f = os::File::OpenReadWrite(paths_.PartitionLock(tp.first, tp.second), false);
+  if (!f.ok()) return;
+  (void)f->Truncate(0);
+  if (!id.empty()) (void)f->WriteAt(0, id);
 }
 
 Status Member::Commit(const Offsets& offsets) {

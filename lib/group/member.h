@@ -12,6 +12,18 @@
 // new ones, each only once its partition lock is free — or its holder is no
 // longer a member (expelled but still holding it while stopped).
 //
+// partitions/T.P.lock holds the id of the member that owns the partition
+// ("" once released). An owner writes its id when it takes the partition and
+// clears it before it lets the lock go. A partition whose lock an expelled,
+// stopped member still holds is taken "lockless": the new owner writes its
+// id into the file (so a third member waits for it instead of also taking
+// it from the expelled one), takes the lock itself as soon as it is free,
+// and on revoke writes the expelled member's id back. So a member takes a
+// partition when (a) it gets the lock and the file names no other member of
+// the group, or (b) the lock is held and the file names a non-member whose
+// heartbeat is stale (an expelled, stopped process). Both are judged
+// against the newest state.json: when it changed, Poll applies it first.
+//
 // Fencing: a member that is no longer in state.json gets kFenced from Poll
 // and Commit; Commit checks membership under group.lock, so an expelled
 // member can never overwrite its successor's progress.
@@ -89,6 +101,13 @@ class Member {
   std::set<TopicPartition> owned_;
   std::set<TopicPartition> pending_;
   std::map<TopicPartition, os::FileLock> partition_locks_;
+  // Owned while an expelled member still holds the lock: that member's id.
+  std::map<TopicPartition, std::string> lockless_;
+  // Writes the owner id into a partition lock file.
+  void WriteHolder(const TopicPartition& tp, const std::string& id);
+  // Whether the process of member `id` runs and heartbeats (an expelled but
+  // stopped one does not; a member newer than state_ does).
+  bool HolderAlive(const std::string& id) const;
   bool left_ = false;
 
   std::thread heartbeat_;

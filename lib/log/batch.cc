@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <cstring>
+
 #include "util/crc32c.h"
 #include "util/endian.h"
 #include "util/varint.h"
@@ -10,6 +12,49 @@ namespace klog::log {
 
 using util::GetFixed;
 using util::PutFixed;
+
+namespace {
+// One zstd context per thread, reused: ZSTD_compress/ZSTD_decompress would
+// allocate and initialise a fresh one (megabytes of tables) for every batch.
+// The output is the same (ZSTD_compressCCtx uses only the level given).
+struct ZstdContexts {
+  ZSTD_CCtx* c = nullptr;
+  ZSTD_DCtx* d = nullptr;
+  ~ZstdContexts() {
+    ZSTD_freeCCtx(c);
+    ZSTD_freeDCtx(d);
+  }
+};
+thread_local ZstdContexts t_zstd;
+
+ZSTD_CCtx* CompressContext() {
+  if (!t_zstd.c) t_zstd.c = ZSTD_createCCtx();
+  return t_zstd.c;
+}
+ZSTD_DCtx* DecompressContext() {
+  if (!t_zstd.d) t_zstd.d = ZSTD_createDCtx();
+  return t_zstd.d;
+}
+
+// util::GetVarint with the one- and two-byte cases (lengths, deltas and
+// counts of ordinary records) decided without its loop.
+[[gnu::always_inline]] inline bool ReadVarint(std::string_view& in, int64_t& value) {
+  if (!in.empty()) {
+    uint64_t b0 = static_cast<uint8_t>(in[0]);
+    if (b0 < 0x80) {
+      value = util::UnZigZag(b0);
+      in.remove_prefix(1);
+      return true;
+    }
+    if (in.size() >= 2 && static_cast<uint8_t>(in[1]) < 0x80) {
+      value = util::UnZigZag((b0 & 0x7f) | (static_cast<uint64_t>(static_cast<uint8_t>(in[1])) << 7));
+      in.remove_prefix(2);
+      return true;
+    }
+  }
+  return util::GetVarint(in, value);
+}
+}  // namespace
 
 const char* CodecName(Codec c) { return c == Codec::kZstd ? "zstd" : "none"; }
 
@@ -55,7 +100,9 @@ Status Batch::Load(std::string_view label) {
     if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n > kMaxBatchBytes * 8)
       return Status::Corruption("bad zstd frame");
     decompressed_.resize(n);
-    size_t r = ZSTD_decompress(decompressed_.data(), n, body.data(), body.size());
+    ZSTD_DCtx* dctx = DecompressContext();
+    size_t r = dctx ? ZSTD_decompressDCtx(dctx, decompressed_.data(), n, body.data(), body.size())
+                    : ZSTD_decompress(decompressed_.data(), n, body.data(), body.size());
     if (ZSTD_isError(r) || r != n) return Status::Corruption("zstd: cannot decompress batch");
     records_ = decompressed_;
   } else {
@@ -84,15 +131,15 @@ bool Batch::Next(RecordView& r) {
   };
   std::string_view in = cursor_;
   int64_t len;
-  if (!util::GetVarint(in, len) || len < 0 || static_cast<uint64_t>(len) > in.size()) return fail("length");
+  if (!ReadVarint(in, len) || len < 0 || static_cast<uint64_t>(len) > in.size()) return fail("length");
   std::string_view rec = in.substr(0, static_cast<size_t>(len));
   cursor_ = in.substr(static_cast<size_t>(len));
   if (rec.empty()) return fail("attributes");
   rec.remove_prefix(1);
   int64_t ts_delta, off_delta, klen, vlen, hcount;
-  if (!util::GetVarint(rec, ts_delta) || !util::GetVarint(rec, off_delta)) return fail("deltas");
+  if (!ReadVarint(rec, ts_delta) || !ReadVarint(rec, off_delta)) return fail("deltas");
   if (off_delta != seen_) return fail("offset delta out of sequence");
-  if (!util::GetVarint(rec, klen) || klen < -1 || (klen > 0 && static_cast<uint64_t>(klen) > rec.size()))
+  if (!ReadVarint(rec, klen) || klen < -1 || (klen > 0 && static_cast<uint64_t>(klen) > rec.size()))
     return fail("key length");
   if (klen >= 0) {
     r.key = rec.substr(0, static_cast<size_t>(klen));
@@ -100,18 +147,18 @@ bool Batch::Next(RecordView& r) {
   } else {
     r.key.reset();
   }
-  if (!util::GetVarint(rec, vlen) || vlen < 0 || static_cast<uint64_t>(vlen) > rec.size()) return fail("value length");
+  if (!ReadVarint(rec, vlen) || vlen < 0 || static_cast<uint64_t>(vlen) > rec.size()) return fail("value length");
   r.value = rec.substr(0, static_cast<size_t>(vlen));
   rec.remove_prefix(static_cast<size_t>(vlen));
-  if (!util::GetVarint(rec, hcount) || hcount < 0 || static_cast<uint64_t>(hcount) > rec.size())
+  if (!ReadVarint(rec, hcount) || hcount < 0 || static_cast<uint64_t>(hcount) > rec.size())
     return fail("header count");
   r.headers.clear();
   for (int64_t i = 0; i < hcount; ++i) {
     int64_t nlen, hvlen;
-    if (!util::GetVarint(rec, nlen) || nlen < 0 || static_cast<uint64_t>(nlen) > rec.size()) return fail("header name");
+    if (!ReadVarint(rec, nlen) || nlen < 0 || static_cast<uint64_t>(nlen) > rec.size()) return fail("header name");
     std::string_view name = rec.substr(0, static_cast<size_t>(nlen));
     rec.remove_prefix(static_cast<size_t>(nlen));
-    if (!util::GetVarint(rec, hvlen) || hvlen < -1 || (hvlen > 0 && static_cast<uint64_t>(hvlen) > rec.size()))
+    if (!ReadVarint(rec, hvlen) || hvlen < -1 || (hvlen > 0 && static_cast<uint64_t>(hvlen) > rec.size()))
       return fail("header value");
     std::optional<std::string_view> hv;
     if (hvlen >= 0) {
@@ -129,13 +176,25 @@ bool Batch::Next(RecordView& r) {
 
 namespace {
 size_t VarintSize(int64_t v) {
-  uint64_t z = util::ZigZag(v);
-  size_t n = 1;
-  while (z >= 0x80) {
-    z >>= 7;
-    ++n;
+  // 1 + floor(log2(z) / 7) without a loop or a division (protobuf's trick).
+  uint32_t log2 = 63u ^ static_cast<uint32_t>(__builtin_clzll(util::ZigZag(v) | 1));
+  return (log2 * 9 + 73) / 64;
+}
+
+// PutVarint into memory the caller has sized: no per-field append.
+char* PutVarintAt(char* p, int64_t value) {
+  uint64_t v = util::ZigZag(value);
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
   }
-  return n;
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+char* PutBytesAt(char* p, std::string_view b) {
+  if (!b.empty()) std::memcpy(p, b.data(), b.size());
+  return p + b.size();
 }
 
 size_t RecordBodySize(int64_t ts_delta, int64_t off_delta, std::optional<std::string_view> key,
@@ -150,6 +209,7 @@ size_t RecordBodySize(int64_t ts_delta, int64_t off_delta, std::optional<std::st
   }
   return n;
 }
+
 }  // namespace
 
 size_t BatchBuilder::EncodedRecordSize(std::optional<std::string_view> key, std::string_view value,
@@ -158,38 +218,44 @@ size_t BatchBuilder::EncodedRecordSize(std::optional<std::string_view> key, std:
   return body + VarintSize(static_cast<int64_t>(body));
 }
 
+// records_ holds kBatchHeaderSize bytes of room before the first record, so
+// that Finish fills in the header in place and hands the buffer over without
+// copying the records (size_bytes() does not count that room).
 void BatchBuilder::Add(int64_t timestamp, std::optional<std::string_view> key, std::string_view value,
                        const std::vector<HeaderView>& headers) {
   if (count_ == 0) {
     first_ts_ = timestamp;
     max_ts_ = timestamp;
+    records_.resize(kBatchHeaderSize);
   }
   if (timestamp > max_ts_) max_ts_ = timestamp;
   int64_t ts_delta = timestamp - first_ts_;
   int64_t off_delta = count_;
   size_t body = RecordBodySize(ts_delta, off_delta, key, value, headers);
-  records_.reserve(records_.size() + body + util::kMaxVarintBytes);
-  util::PutVarint(records_, static_cast<int64_t>(body));
-  records_.push_back('\0');
-  util::PutVarint(records_, ts_delta);
-  util::PutVarint(records_, off_delta);
+  size_t at = records_.size();
+  records_.resize(at + VarintSize(static_cast<int64_t>(body)) + body);
+  char* p = records_.data() + at;
+  p = PutVarintAt(p, static_cast<int64_t>(body));
+  *p++ = '\0';
+  p = PutVarintAt(p, ts_delta);
+  p = PutVarintAt(p, off_delta);
   if (key) {
-    util::PutVarint(records_, static_cast<int64_t>(key->size()));
-    records_.append(*key);
+    p = PutVarintAt(p, static_cast<int64_t>(key->size()));
+    p = PutBytesAt(p, *key);
   } else {
-    util::PutVarint(records_, -1);
+    p = PutVarintAt(p, -1);
   }
-  util::PutVarint(records_, static_cast<int64_t>(value.size()));
-  records_.append(value);
-  util::PutVarint(records_, static_cast<int64_t>(headers.size()));
+  p = PutVarintAt(p, static_cast<int64_t>(value.size()));
+  p = PutBytesAt(p, value);
+  p = PutVarintAt(p, static_cast<int64_t>(headers.size()));
   for (const auto& h : headers) {
-    util::PutVarint(records_, static_cast<int64_t>(h.name.size()));
-    records_.append(h.name);
+    p = PutVarintAt(p, static_cast<int64_t>(h.name.size()));
+    p = PutBytesAt(p, h.name);
     if (h.value) {
-      util::PutVarint(records_, static_cast<int64_t>(h.value->size()));
-      records_.append(*h.value);
+      p = PutVarintAt(p, static_cast<int64_t>(h.value->size()));
+      p = PutBytesAt(p, *h.value);
     } else {
-      util::PutVarint(records_, -1);
+      p = PutVarintAt(p, -1);
     }
   }
   ++count_;
@@ -197,21 +263,29 @@ void BatchBuilder::Add(int64_t timestamp, std::optional<std::string_view> key, s
 
 Status BatchBuilder::Finish(Codec codec, std::string& out, int zstd_level) {
   if (count_ == 0) return Status::InvalidArgument("empty batch");
-  std::string_view body = records_;
+  // The batch is built in `framed`: the records after header room, or their
+  // zstd frame after header room.
+  std::string* framed = &records_;
   if (codec == Codec::kZstd) {
-    compressed_.resize(ZSTD_compressBound(records_.size()));
-    size_t n = ZSTD_compress(compressed_.data(), compressed_.size(), records_.data(), records_.size(), zstd_level);
+    size_t n_records = records_.size() - kBatchHeaderSize;
+    compressed_.resize(kBatchHeaderSize + ZSTD_compressBound(n_records));
+    char* dst = compressed_.data() + kBatchHeaderSize;
+    const char* src = records_.data() + kBatchHeaderSize;
+    size_t cap = compressed_.size() - kBatchHeaderSize;
+    ZSTD_CCtx* cctx = CompressContext();
+    size_t n = cctx ? ZSTD_compressCCtx(cctx, dst, cap, src, n_records, zstd_level)
+                    : ZSTD_compress(dst, cap, src, n_records, zstd_level);
     if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
-    compressed_.resize(n);
-    body = compressed_;
+    compressed_.resize(kBatchHeaderSize + n);
+    framed = &compressed_;
   }
-  if (kBatchHeaderSize + body.size() > kMaxBatchBytes)
-    return Status::InvalidArgument("batch of " + std::to_string(body.size()) + " bytes exceeds the limit of " +
+  size_t body_size = framed->size() - kBatchHeaderSize;
+  if (kBatchHeaderSize + body_size > kMaxBatchBytes)
+    return Status::InvalidArgument("batch of " + std::to_string(body_size) + " bytes exceeds the limit of " +
                                    std::to_string(kMaxBatchBytes));
-  out.resize(kBatchHeaderSize);
-  char* d = out.data();
+  char* d = framed->data();
   PutFixed<int64_t>(d, 0);
-  PutFixed<uint32_t>(d + 8, static_cast<uint32_t>(kBatchHeaderSize + body.size() - 12));
+  PutFixed<uint32_t>(d + 8, static_cast<uint32_t>(kBatchHeaderSize + body_size - 12));
   PutFixed<uint32_t>(d + 12, 0);
   d[16] = static_cast<char>(kBatchMagic);
   d[17] = static_cast<char>(codec);
@@ -219,9 +293,10 @@ Status BatchBuilder::Finish(Codec codec, std::string& out, int zstd_level) {
   PutFixed<uint32_t>(d + 20, count_);
   PutFixed<int64_t>(d + 24, first_ts_);
   PutFixed<int64_t>(d + 32, max_ts_);
-  out.append(body);
-  uint32_t crc = util::Crc32c(out.data() + 16, out.size() - 16);
-  PutFixed<uint32_t>(out.data() + 12, crc);
+  PutFixed<uint32_t>(d + 12, util::Crc32c(d + 16, framed->size() - 16));
+  // Hand the buffer over; out's old one becomes our next records_ buffer.
+  out.swap(*framed);
+  framed->clear();
   records_.clear();
   count_ = 0;
   return Status::Ok();

@@ -127,7 +127,7 @@ class BatchBuilder {
   void Add(int64_t timestamp, std::optional<std::string_view> key, std::string_view value,
            const std::vector<HeaderView>& headers);
   uint32_t count() const { return count_; }
-  size_t size_bytes() const { return records_.size(); }
+  size_t size_bytes() const { return records_.empty() ? 0 : records_.size() - kBatchHeaderSize; }
   bool empty() const { return count_ == 0; }
   int64_t max_timestamp() const { return max_ts_; }
   // Size a record would take in the batch (for limits before adding).
@@ -138,8 +138,8 @@ class BatchBuilder {
   Status Finish(Codec codec, std::string& out, int zstd_level = 3);
 
  private:
-  std::string records_;
-  std::string compressed_;
+  std::string records_;     // header room, then the records (see batch.cc)
+  std::string compressed_;  // header room, then the zstd frame
   uint32_t count_ = 0;
   int64_t first_ts_ = 0;
   int64_t max_ts_ = 0;

@@ -32,6 +32,9 @@ bool PartitionWriter::StateCurrent() {
   if (!state_valid_) return false;
   auto size = log_.Size();
   if (!size.ok() || *size != size_) return false;
+  // Retention deleted our segment (and the ones after it) meanwhile: an
+  // append to the unlinked file would be lost.
+  if (!os::Exists(SegmentPath(dir_, base_, kLogSuffix))) return false;
   // Another writer that rolled created the segment named by our next offset.
   if (next_offset_ != base_ && os::Exists(SegmentPath(dir_, next_offset_, kLogSuffix))) return false;
   return true;
@@ -100,9 +103,11 @@ Status PartitionWriter::Refresh(RecoveryReport* report, bool may_rebuild) {
     last.position = util::GetFixed<uint32_t>(ob + 4);
     last.max_ts_before = util::GetFixed<int64_t>(tb);
     bool same = util::GetFixed<uint32_t>(tb + 8) == last.rel_offset && util::GetFixed<uint32_t>(tb + 12) == last.position;
-    rebuild = !same || last.position == 0 ||
-              ReadBatchAt(log_, *size, last.position, base_ + last.rel_offset, nullptr).kind == ReadKind::kCorrupt ||
-              last.position >= *size;
+    // An entry is appended only after its batch is whole, so anything but a
+    // whole batch there means the entry is wrong: trusting it could cut
+    // good batches as a "torn tail".
+    rebuild = !same || last.position == 0 || last.position >= *size ||
+              ReadBatchAt(log_, *size, last.position, base_ + last.rel_offset, nullptr).kind != ReadKind::kBatch;
   }
   if (!rebuild && (*oi_size % kOffsetEntrySize || *ti_size % kTimeEntrySize)) {
     KLOG_RETURN_IF_ERROR(offset_index_.Truncate(n_off * kOffsetEntrySize));
@@ -163,7 +168,9 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms) {
   bool too_big = size_ > 0 && size_ + batch.size() > config_.segment_bytes;
   bool too_old = size_ > 0 && now_ms - first_ts_ > config_.segment_ms;
   if (too_big || too_old) KLOG_RETURN_IF_ERROR(Roll(now_ms));
-  if (size_ == 0) first_ts_ = h.first_timestamp;
+  // Age counts from when the segment got its first batch, not from the
+  // records' own (possibly old) timestamps: those would roll every batch.
+  if (size_ == 0) first_ts_ = now_ms;
 
   SetBaseOffset(batch, next_offset_);
   Status st = log_.Append(batch);

@@ -3,11 +3,44 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <vector>
 
 #include "log/index.h"
 #include "log/segment_name.h"
+#include "util/crc32c.h"
 
 namespace klog::log {
+
+namespace {
+
+// A torn tail (a killed append) and a whole batch whose length field took a
+// flipped bit both look like a batch running past the end of the file; only
+// the first may be cut. Told apart by the CRC: if the bytes there check out
+// for the length with one of its set bits cleared, the batch is whole.
+bool WholeBatchWithDamagedLength(const os::File& log, uint64_t size, uint64_t pos, const BatchHeader& h) {
+  std::vector<uint64_t> ends;  // candidate batch sizes
+  for (int k = 0; k < 32; ++k) {
+    uint64_t total = 12ull + (h.length & ~(1u << k));
+    if ((h.length & (1u << k)) && total >= kBatchHeaderSize && total <= size - pos) ends.push_back(total);
+  }
+  std::sort(ends.begin(), ends.end());
+  uint32_t crc = 0;
+  uint64_t done = 16;  // the CRC covers bytes [16, total)
+  char buf[65536];
+  for (uint64_t end : ends) {
+    while (done < end) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof buf, end - done));
+      auto n = log.ReadAt(pos + done, buf, want);
+      if (!n.ok() || *n != want) return false;
+      crc = util::Crc32cExtend(crc, buf, want);
+      done += want;
+    }
+    if (crc == h.crc) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 BatchRead ReadBatchAt(const os::File& log, uint64_t size, uint64_t pos, int64_t expected_offset, Batch* batch) {
   BatchRead r;
@@ -40,6 +73,13 @@ BatchRead ReadBatchAt(const os::File& log, uint64_t size, uint64_t pos, int64_t 
     return r;
   }
   if (r.header.total_size() > size - pos) {
+    if (WholeBatchWithDamagedLength(log, size, pos, r.header)) {
+      r.kind = ReadKind::kCorrupt;
+      r.error = Status::Corruption("batch length " + std::to_string(r.header.length) +
+                                   " runs past the end of the segment, but the checksum matches a shorter batch: "
+                                   "damaged length field");
+      return r;
+    }
     r.kind = ReadKind::kIncomplete;
     return r;
   }

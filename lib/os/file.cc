@@ -153,6 +153,17 @@ Result<FileLock> FileLock::TryAcquire(const std::string& path) {
   return FileLock(std::move(f).value());
 }
 
+Result<FileLock> FileLock::AcquireShared(const std::string& path) {
+  auto f = File::OpenRead(path);
+  if (!f.ok()) return f.status();
+  int r;
+  do {
+    r = ::flock(f->fd(), LOCK_SH);
+  } while (r != 0 && errno == EINTR);
+  if (r != 0) return ErrnoStatus("lock", path, errno);
+  return FileLock(std::move(f).value());
+}
+
 Result<std::string> ReadFile(const std::string& path) {
   auto f = File::OpenRead(path);
   if (!f.ok()) return f.status();

@@ -60,6 +60,10 @@ class FileLock {
   FileLock() = default;
   static Result<FileLock> Acquire(const std::string& path);     // blocks
   static Result<FileLock> TryAcquire(const std::string& path);  // kBusy if held
+  // A shared lock, taken by read-only tools to wait out writers: opens the
+  // file read-only and never creates it (kNotFound when it is absent), so it
+  // works on a read-only copy of a data directory. Blocks.
+  static Result<FileLock> AcquireShared(const std::string& path);
   bool held() const { return file_.valid(); }
   void Release() { file_.Close(); }
 

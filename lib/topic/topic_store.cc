@@ -18,10 +18,13 @@ namespace klog::topic {
 
 namespace {
 
-std::string UniqueSuffix() {
+// A unique name for a staging or trash folder of topic `name`. The topic name
+// is cut short so that a 249-character name still fits NAME_MAX (255).
+std::string UniqueName(const std::string& name) {
   static std::atomic<int> n{0};
   auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  return std::to_string(::getpid()) + "." + std::to_string(now) + "." + std::to_string(n++);
+  return name.substr(0, 100) + "." + std::to_string(::getpid()) + "." + std::to_string(now) + "." +
+         std::to_string(n++);
 }
 
 Status UnknownTopic(const std::string& name) {
@@ -40,7 +43,7 @@ Status TopicStore::Create(const std::string& name, const TopicConfig& config, bo
   }
   KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.TopicsDir()));
   KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.StagingDir()));
-  std::string tmp = dir_.StagingDir() + "/" + name + "." + UniqueSuffix();
+  std::string tmp = dir_.StagingDir() + "/" + UniqueName(name);
   KLOG_RETURN_IF_ERROR(os::MakeDirs(tmp));
   auto cleanup = [&](Status st) {
     (void)os::RemoveTree(tmp);
@@ -111,7 +114,7 @@ Status TopicStore::Delete(const std::string& name, bool if_exists, bool* deleted
     return UnknownTopic(name);
   }
   KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.TrashDir()));
-  std::string trash = dir_.TrashDir() + "/" + name + "." + UniqueSuffix();
+  std::string trash = dir_.TrashDir() + "/" + UniqueName(name);
   Status st = os::Rename(dir_.TopicDir(name), trash);
   if (!st.ok()) {
     if (st.code() == Code::kNotFound && if_exists) return Status::Ok();

@@ -82,7 +82,7 @@ Result<int64_t> ParseInt(std::string_view text, int64_t min, int64_t max) {
   std::string_view t = text;
   if (!t.empty() && t[0] == '+') t.remove_prefix(1);
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (t.empty() || ec == std::errc::invalid_argument || ptr != t.data() + t.size())
+  if (t.empty() || (t.size() < text.size() && t[0] == '-') || ec == std::errc::invalid_argument || ptr != t.data() + t.size())
     return Status::InvalidArgument("invalid number '" + std::string(text) + "'");
   if (ec == std::errc::result_out_of_range || v < min || v > max)
     return Status::InvalidArgument("number '" + std::string(text) + "' out of range [" +

@@ -1,0 +1,266 @@
+#include "log/segment_check.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+
+#include "log/batch.h"
+#include "log/index.h"
+#include "log/segment_name.h"
+#include "os/file.h"
+#include "util/crc32c.h"
+#include "util/endian.h"
+
+namespace klog::log {
+
+Damage MakeDamage(DamageKind kind, int64_t base, const char* suffix, uint64_t pos, int64_t offset, std::string msg) {
+  Damage d;
+  d.kind = kind;
+  d.segment_base = base;
+  d.file = SegmentFileName(base, suffix);
+  d.position = pos;
+  d.offset = offset;
+  d.message = std::move(msg);
+  d.repairable = kind == DamageKind::kTornTail || kind == DamageKind::kIndex || kind == DamageKind::kMissingIndex;
+  return d;
+}
+
+namespace {
+
+// True when every byte of [pos, size) is zero: the end of a file a crash
+// left allocated but unwritten.
+bool AllZeros(const os::File& f, uint64_t pos, uint64_t size) {
+  char buf[65536];
+  while (pos < size) {
+    auto n = f.ReadAt(pos, buf, static_cast<size_t>(std::min<uint64_t>(sizeof buf, size - pos)));
+    if (!n.ok() || *n == 0) return false;
+    if (std::any_of(buf, buf + *n, [](char c) { return c != 0; })) return false;
+    pos += *n;
+  }
+  return true;
+}
+
+struct IndexRead {
+  bool exists = false;
+  std::vector<IndexEntry> entries;  // the whole entries, as stored
+  bool bad = false;                 // damage reported for this file
+};
+
+// Checks one index file against seg.starts; appends at most one damage.
+IndexRead CheckIndex(const std::string& dir, SegmentCheck& seg, const char* suffix) {
+  const bool time = std::string(suffix) == kTimeIndexSuffix;
+  const size_t esize = time ? kTimeEntrySize : kOffsetEntrySize;
+  const int64_t base = seg.base;
+  IndexRead out;
+  auto report = [&](DamageKind kind, uint64_t pos, int64_t offset, std::string msg) {
+    seg.damage.push_back(MakeDamage(kind, base, suffix, pos, offset, std::move(msg)));
+    out.bad = true;
+    return out;
+  };
+  auto text = os::ReadFile(SegmentPath(dir, base, suffix));
+  if (!text.ok()) {
+    if (text.status().code() != Code::kNotFound) return report(DamageKind::kIOError, 0, -1, text.status().message());
+    if (!os::Exists(SegmentPath(dir, base, kLogSuffix))) {
+      seg.present = false;  // the whole segment went meanwhile
+      return out;
+    }
+    bool needed = std::any_of(seg.starts.begin(), seg.starts.end(),
+                              [](const BatchStart& b) { return b.position >= kIndexIntervalBytes; });
+    if (needed)
+      return report(DamageKind::kMissingIndex, 0, -1,
+                    std::string(time ? "time" : "offset") + " index is missing (the segment has " +
+                        std::to_string(seg.size) + " bytes, so lookups need it)");
+    return out;
+  }
+  out.exists = true;
+  const std::string& data = *text;
+  uint64_t n = data.size() / esize;
+  for (uint64_t i = 0; i < n; ++i) {
+    const char* p = data.data() + i * esize;
+    IndexEntry e;
+    if (time) {
+      e.max_ts_before = util::GetFixed<int64_t>(p);
+      e.rel_offset = util::GetFixed<uint32_t>(p + 8);
+      e.position = util::GetFixed<uint32_t>(p + 12);
+    } else {
+      e.rel_offset = util::GetFixed<uint32_t>(p);
+      e.position = util::GetFixed<uint32_t>(p + 4);
+    }
+    const uint64_t at = i * esize;
+    const int64_t claimed = base + e.rel_offset;
+    std::string entry = "index entry " + std::to_string(i) + " (offset " + std::to_string(claimed) + " at byte " +
+                        std::to_string(e.position) + ")";
+    if (!out.entries.empty() &&
+        (e.rel_offset <= out.entries.back().rel_offset || e.position <= out.entries.back().position))
+      return report(DamageKind::kIndex, at, claimed,
+                    entry + " does not come after the one before it (offset " +
+                        std::to_string(base + out.entries.back().rel_offset) + " at byte " +
+                        std::to_string(out.entries.back().position) + ")");
+    if (e.position >= seg.size)
+      return report(DamageKind::kIndex, at, claimed,
+                    entry + " points past the end of the " + std::to_string(seg.size) + "-byte log");
+    if (e.position < seg.good_end) {
+      auto it = std::lower_bound(seg.starts.begin(), seg.starts.end(), uint64_t{e.position},
+                                 [](const BatchStart& b, uint64_t pos) { return b.position < pos; });
+      if (it == seg.starts.end() || it->position != e.position)
+        return report(DamageKind::kIndex, at, claimed, entry + " does not point at the start of a batch");
+      if (it->base_offset != claimed)
+        return report(DamageKind::kIndex, at, claimed,
+                      entry + " is wrong: the batch there starts at offset " + std::to_string(it->base_offset));
+      if (time && it->max_ts_before != e.max_ts_before)
+        return report(DamageKind::kIndex, at, claimed,
+                      entry + " says the newest timestamp before it is " + std::to_string(e.max_ts_before) +
+                          ", the log says " + std::to_string(it->max_ts_before));
+    }
+    out.entries.push_back(e);
+  }
+  if (data.size() % esize != 0)
+    return report(DamageKind::kIndex, n * esize, -1,
+                  "partial index entry at the end (" + std::to_string(data.size() % esize) + " of " +
+                      std::to_string(esize) + " bytes)");
+  return out;
+}
+
+}  // namespace
+
+void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
+  const int64_t base = seg.base;
+  auto log = os::File::OpenRead(SegmentPath(dir, base, kLogSuffix));
+  if (!log.ok()) {
+    if (log.status().code() == Code::kNotFound)
+      seg.present = false;
+    else
+      seg.damage.push_back(MakeDamage(DamageKind::kIOError, base, kLogSuffix, 0, base, log.status().message()));
+    return;
+  }
+  auto size = log->Size();
+  if (!size.ok()) {
+    seg.damage.push_back(MakeDamage(DamageKind::kIOError, base, kLogSuffix, 0, base, size.status().message()));
+    return;
+  }
+  seg.size = *size;
+  uint64_t pos = 0;
+  int64_t expected = base;
+  int64_t max_ts = INT64_MIN;
+  Batch batch;
+  auto stop = [&](DamageKind kind, std::string msg) {
+    seg.damage.push_back(MakeDamage(kind, base, kLogSuffix, pos, expected, std::move(msg)));
+  };
+  auto cut_short = [&](uint64_t need) {
+    std::string msg = "the segment ends inside a batch: " + std::to_string(seg.size - pos) + " of its " +
+                      std::to_string(need) + " bytes are there";
+    if (active)
+      stop(DamageKind::kTornTail, msg + " (torn tail of an interrupted append)");
+    else
+      stop(DamageKind::kTruncated, msg + " (a closed segment was cut short; its last records are lost)");
+  };
+  for (;;) {
+    if (pos == seg.size) {
+      seg.log_clean = true;
+      break;
+    }
+    if (seg.size - pos < kBatchHeaderSize) {
+      if (active && AllZeros(*log, pos, seg.size)) {
+        seg.zero_tail = pos;
+        stop(DamageKind::kTornTail, std::to_string(seg.size - pos) + " zero bytes after the last batch (torn tail)");
+      } else {
+        cut_short(kBatchHeaderSize);
+      }
+      break;
+    }
+    char hdr[kBatchHeaderSize];
+    auto n = log->ReadAt(pos, hdr, sizeof hdr);
+    if (!n.ok() || *n != sizeof hdr) {
+      stop(DamageKind::kIOError, n.ok() ? "the file shrank while being read" : n.status().message());
+      break;
+    }
+    BatchHeader h;
+    Status st = ParseBatchHeader(hdr, h);
+    if (!st.ok()) {
+      if (active && AllZeros(*log, pos, seg.size)) {
+        seg.zero_tail = pos;
+        stop(DamageKind::kTornTail, std::to_string(seg.size - pos) + " zero bytes after the last batch (torn tail)");
+      } else {
+        stop(DamageKind::kBadHeader, "bad batch header: " + st.message());
+      }
+      break;
+    }
+    if (h.base_offset != expected) {
+      stop(DamageKind::kOffsetSequence, "batch with base offset " + std::to_string(h.base_offset) + " where " +
+                                            std::to_string(expected) + " was expected");
+      break;
+    }
+    if (h.total_size() > seg.size - pos) {
+      cut_short(h.total_size());
+      break;
+    }
+    std::string& raw = batch.mutable_raw();
+    raw.resize(h.total_size());
+    auto m = log->ReadAt(pos, raw.data(), raw.size());
+    if (!m.ok() || *m != raw.size()) {
+      stop(DamageKind::kIOError, m.ok() ? "the file shrank while being read" : m.status().message());
+      break;
+    }
+    if (!BatchCrcOk(h, raw.data())) {
+      char computed[16];
+      snprintf(computed, sizeof computed, "%08x", util::Crc32c(raw.data() + 16, raw.size() - 16));
+      char stored[16];
+      snprintf(stored, sizeof stored, "%08x", h.crc);
+      stop(DamageKind::kChecksum, std::string("checksum mismatch (stored ") + stored + ", computed " + computed + ")");
+      break;
+    }
+    st = batch.Load("");
+    if (!st.ok()) {
+      stop(DamageKind::kBadRecords, "records do not decode: " + st.message());
+      break;
+    }
+    RecordView r;
+    uint32_t count = 0;
+    while (batch.Next(r)) ++count;
+    if (!batch.status().ok() || count != h.record_count) {
+      stop(DamageKind::kBadRecords,
+           "records do not decode: " +
+               (batch.status().ok() ? std::string("fewer records than the header says") : batch.status().message()));
+      break;
+    }
+    seg.starts.push_back({pos, h.base_offset, max_ts});
+    max_ts = std::max(max_ts, h.max_timestamp);
+    ++seg.batches;
+    seg.records += h.record_count;
+    pos += h.total_size();
+    expected = h.next_offset();
+  }
+  seg.good_end = pos;
+  seg.next_offset = expected;
+}
+
+void CheckSegment(const std::string& dir, bool active, SegmentCheck& seg) {
+  CheckLog(dir, active, seg);
+  if (!seg.present || (!seg.damage.empty() && seg.damage.back().kind == DamageKind::kIOError)) return;
+  IndexRead offsets = CheckIndex(dir, seg, kOffsetIndexSuffix);
+  if (!seg.present) return;
+  IndexRead times = CheckIndex(dir, seg, kTimeIndexSuffix);
+  if (!seg.present || offsets.bad || times.bad || !offsets.exists || !times.exists) return;
+  size_t common = std::min(offsets.entries.size(), times.entries.size());
+  for (size_t i = 0; i <= common; ++i) {
+    if (i == common) {
+      if (offsets.entries.size() != times.entries.size())
+        seg.damage.push_back(MakeDamage(DamageKind::kIndex, seg.base, kTimeIndexSuffix, common * kTimeEntrySize, -1,
+                                        "the offset index has " + std::to_string(offsets.entries.size()) +
+                                            " entries, the time index " + std::to_string(times.entries.size())));
+      break;
+    }
+    const IndexEntry& o = offsets.entries[i];
+    const IndexEntry& t = times.entries[i];
+    if (o.rel_offset != t.rel_offset || o.position != t.position) {
+      seg.damage.push_back(
+          MakeDamage(DamageKind::kIndex, seg.base, kTimeIndexSuffix, i * kTimeEntrySize, seg.base + t.rel_offset,
+                     "time index entry " + std::to_string(i) + " (offset " + std::to_string(seg.base + t.rel_offset) +
+                         " at byte " + std::to_string(t.position) + ") differs from the offset index's (offset " +
+                         std::to_string(seg.base + o.rel_offset) + " at byte " + std::to_string(o.position) + ")"));
+      break;
+    }
+  }
+}
+
+}  // namespace klog::log
