@@ -29,6 +29,12 @@ int UsageError(const std::string& message) {
 }
 
 void Note(const Globals& g, const std::string& message) {
+  if (g.quiet || !(g.verbose || ::isatty(2))) return;
+  std::string line = "klog: " + message + "\n";
+  (void)!::write(2, line.data(), line.size());
+}
+
+void Warn(const Globals& g, const std::string& message) {
   if (g.quiet) return;
   std::string line = "klog: " + message + "\n";
   (void)!::write(2, line.data(), line.size());

@@ -33,8 +33,10 @@ using Action = std::function<int()>;
 int Fail(const Status& status);
 // The same for a usage error (exit 2).
 int UsageError(const std::string& message);
-// A message on stderr unless -q.
+// A progress note on stderr: only with a terminal or -v, never with -q.
 void Note(const Globals& g, const std::string& message);
+// A warning on stderr unless -q.
+void Warn(const Globals& g, const std::string& message);
 
 topic::DataDir DataDirFrom(const Globals& g);
 

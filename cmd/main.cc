@@ -41,6 +41,20 @@ int main(int argc, char** argv) {
     } catch (const CLI::RuntimeError& e) {
       return e.get_exit_code();  // already reported by the flag's parser
     } catch (const CLI::ParseError& e) {
+      // Name an unknown command rather than CLI11's "a subcommand is required".
+      for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--dir") {
+          ++i;
+          continue;
+        }
+        if (a.empty() || a[0] == '-') continue;
+        bool known = false;
+        for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+          known |= sub->get_name() == a;
+        if (!known) return UsageError("unknown command '" + a + "' (run 'klog --help' for the list)");
+        break;
+      }
       std::string msg = e.what();
       if (msg.empty()) msg = e.get_name();
       return UsageError(msg + " (run 'klog --help' or 'klog COMMAND --help')");

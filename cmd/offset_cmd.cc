@@ -104,7 +104,7 @@ int RunReset(const Globals& g, const ResetFlags& f) {
   } else {
     auto live = group::LiveMembers(group::GroupPaths(store.dir(), f.group));
     if (live.ok() && !live->empty())
-      Note(g, "warning: group '" + f.group + "' has live members; --execute would be refused: " +
+      Warn(g, "warning: group '" + f.group + "' has live members; --execute would be refused: " +
                   group::DescribeLiveMembers(*live));
     Note(g, "dry run: nothing changed (add --execute to apply this plan)");
   }

@@ -151,6 +151,7 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
 
 Status Consume(const topic::TopicStore& store, const ConsumeOptions& options, RecordSink& sink,
                const std::atomic<bool>* stop) {
+  if (options.max_messages == 0) return Status::Ok();
   Status st = ConsumeUntilDone(store, options, sink, stop);
   // Whatever was delivered before an error still reaches stdout.
   Status flushed = sink.Idle();

@@ -263,6 +263,7 @@ class GroupRun {
 
 Status ConsumeGroup(const topic::TopicStore& store, const GroupConsumeOptions& options, RecordSink& sink,
                     const std::atomic<bool>* stop) {
+  if (options.max_messages == 0) return Status::Ok();
   GroupRun run(store, options, sink, stop);
   return run.Run();
 }

@@ -1,0 +1,189 @@
+// Processes that keep running: `klog consume -f` followers, `klog produce
+// --linger` fed by a slow writer, and consume's exit-at-end while a producer
+// keeps writing (contract sections 3 and 7).
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "e2e/cli_fixture.h"
+
+namespace klog::testing {
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Clock ticks of CPU (user + system) used so far by `pid`.
+long CpuTicks(pid_t pid) {
+  std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stol(f);
+    if (i == 15) stime = std::stol(f);
+  }
+  return utime + stime;
+}
+
+// A FIFO that a klog process reads as stdin; the test writes into it.
+class Fifo {
+ public:
+  explicit Fifo(const std::string& path) : path_(path) {
+    ::signal(SIGPIPE, SIG_IGN);  // a reader that died is a failed check, not a dead test binary
+    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  }
+  ~Fifo() { Close(); }
+  // Blocks until the reader has opened its end.
+  void OpenForWriting() {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(fd_ >= 0);
+  }
+  void Write(const std::string& s) { REQUIRE(TryWrite(s)); }
+  // For other threads, where doctest assertions may not be used.
+  bool TryWrite(const std::string& s) { return ::write(fd_, s.data(), s.size()) == static_cast<ssize_t>(s.size()); }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("consume -f delivers a record appended by another process within a second") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--partitions", "2"});
+  k.Ok({"produce", "t", "-p", "0", "old"});
+  std::string out = k.tmp().Join("follow.out"), err = k.tmp().Join("follow.err");
+  KlogProcess follower({"consume", "t", "-f", "--format", "%p:%v\\n"}, k.Env(), out, err);
+  REQUIRE(WaitFor([&] { return Slurp(out) == "0:old\n"; }, 5000));
+  CHECK(follower.running());  // it did not exit at the end
+
+  auto t0 = std::chrono::steady_clock::now();
+  k.Ok({"produce", "t", "-p", "1", "new"});
+  CHECK(WaitFor([&] { return Slurp(out) == "0:old\n1:new\n"; }, 1000));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("follower saw the record after " << ms << " ms (including the producer's run)");
+
+  // Idle, it waits on inotify rather than spinning: well under 5% of a CPU.
+  long before = CpuTicks(follower.pid());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  long used = CpuTicks(follower.pid()) - before;
+  CHECK(used >= 0);
+  CHECK(used <= 2);  // ticks are 10 ms: at most 20 ms in 500 ms
+
+  follower.Signal(SIGTERM);
+  CHECK(follower.Wait(2000) >= 0);  // it stops promptly when told to
+  CHECK(Slurp(err) == "");
+}
+
+TEST_CASE("consume -f -o end sees only new records; -f -n N stops after N") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t", "old"});
+  std::string out = k.tmp().Join("out"), err = k.tmp().Join("err");
+  KlogProcess follower({"consume", "t", "-f", "-o", "end", "-n", "2"}, k.Env(), out, err);
+  // Give it time to open the partition at the end before appending.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(follower.running());
+  k.Ok({"produce", "t", "n1"});
+  k.Ok({"produce", "t", "n2"});
+  CHECK(follower.Wait(2000) == 0);
+  CHECK(Slurp(out) == "n1\nn2\n");
+  CHECK(Slurp(err) == "");
+}
+
+TEST_CASE("consume -f | head -3 ends when head does") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  std::string input;
+  for (int i = 0; i < 100000; ++i) input += "r" + std::to_string(i) + "\n";
+  k.Ok({"produce", "t"}, input);
+  RunResult r = k.Shell("exec bash -c 'timeout 10 klog consume t -f | head -3; echo \"status=${PIPESTATUS[0]}\"'");
+  CHECK(r.out == "r0\nr1\nr2\nstatus=0\n");
+  CHECK(r.err == "");
+}
+
+TEST_CASE("produce --linger: a slow writer's record is visible while the producer still runs") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  Fifo in(k.tmp().Join("stdin.fifo"));
+  std::string out = k.tmp().Join("p.out"), err = k.tmp().Join("p.err");
+  KlogProcess producer({"produce", "t", "--linger", "50ms", "--print-offsets"}, k.Env(), out, err, in.path());
+  in.OpenForWriting();
+  in.Write("first\n");
+  CHECK(WaitFor([&] { return k.Ok({"consume", "t"}) == "first\n"; }, 1000));
+  CHECK(producer.running());                                    // stdin is still open
+  CHECK(WaitFor([&] { return Slurp(out) == "0 0\n"; }, 1000));  // reported once written
+  in.Write("second\n");
+  CHECK(WaitFor([&] { return k.Ok({"consume", "t"}) == "first\nsecond\n"; }, 1000));
+  in.Close();
+  CHECK(producer.Wait(2000) == 0);
+  CHECK(Slurp(out) == "0 0\n0 1\n");
+  CHECK(Slurp(err) == "");
+}
+
+TEST_CASE("produce --linger holds records for up to the linger time; end of input writes them") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  Fifo in(k.tmp().Join("stdin.fifo"));
+  KlogProcess producer({"produce", "t", "--linger", "1h"}, k.Env(), k.tmp().Join("out"), k.tmp().Join("err"),
+                       in.path());
+  in.OpenForWriting();
+  in.Write("held\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(k.Ok({"consume", "t"}) == "");  // still lingering
+  in.Close();
+  CHECK(producer.Wait(2000) == 0);
+  CHECK(k.Ok({"consume", "t"}) == "held\n");
+}
+
+TEST_CASE("consume exits at the end fixed when it started, while a producer keeps writing") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--partitions", "2"});
+  k.Ok({"produce", "t", "-p", "0", "before"});
+  Fifo in(k.tmp().Join("stdin.fifo"));
+  KlogProcess producer({"produce", "t", "--linger", "5ms"}, k.Env(), k.tmp().Join("out"), k.tmp().Join("err"),
+                       in.path());
+  in.OpenForWriting();
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    while (!stop && in.TryWrite("more\n")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  WaitFor([&] { return Lines(k.Ok({"consume", "t", "-n", "5"})).size() == 5; }, 2000);
+  RunOptions o;
+  o.timeout_ms = 10000;
+  RunResult r = RunKlog({"--dir", k.data(), "consume", "t"}, o);
+  stop = true;
+  writer.join();
+  in.Close();
+  CHECK(producer.Wait(2000) == 0);
+  CHECK(r.exit_code == 0);  // not 137: it was not killed by the timeout
+  CHECK(r.err == "");
+  CHECK(r.out.find("before\n") != std::string::npos);
+  CHECK(Lines(r.out).size() > 1);
+  for (const auto& line : Lines(r.out)) CHECK((line == "before" || line == "more"));
+}
+
+}  // namespace klog::testing
