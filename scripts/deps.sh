@@ -3,7 +3,7 @@
 # skipping apt entirely when they are all present already.
 set -euo pipefail
 pkgs=(g++ cmake make libcli11-dev nlohmann-json3-dev doctest-dev libzstd-dev
-      clang libclang-rt-14-dev groff-base mandoc zsh fish bash-completion python3 jq)
+      clang libclang-rt-14-dev groff-base mandoc zsh fish bash-completion python3 jq strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
