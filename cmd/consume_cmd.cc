@@ -145,7 +145,8 @@ void AddConsumeCommand(CLI::App& app, Globals& g, Action& action) {
       ->type_name("N");
   sub->add_option("--auto-offset-reset", f->auto_offset_reset,
                   "With -g, where to start without a committed\noffset: earliest (default) or latest")
-      ->check(CLI::IsMember({"earliest", "latest"}));
+      ->type_name("RESET")
+        ->check(CLI::IsMember({"earliest", "latest"}));
   sub->add_option("--session-timeout", f->session_timeout,
                   "With -g: expel a member without a heartbeat\nfor this long (default 10s)")
       ->type_name("DURATION");

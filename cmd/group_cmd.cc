@@ -129,6 +129,7 @@ void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
     sub->add_option("GROUP", *name, "Group name")->required();
     sub->add_flag("--json", *json, "One JSON document instead of a table");
     sub->add_option("--format", *format, "table (default), json or prometheus\n(node-exporter textfile metrics)")
+        ->type_name("FORMAT")
         ->check(CLI::IsMember({"table", "json", "prometheus"}));
     sub->callback([&, name, json, format] {
       action = [&, name, json, format] {

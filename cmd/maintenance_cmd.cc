@@ -292,25 +292,26 @@ void AddMaintenanceCommands(CLI::App& app, Globals& g, Action& action) {
   {
     auto* sub =
         app.add_subcommand("verify",
-                           "Check every batch checksum, offset and index; report the first bad position per partition\n"
+                           "Check every batch checksum, offset and index;\n"
+                           "report the first bad position per partition\n"
                            "Example: klog verify events --repair");
     auto f = std::make_shared<VerifyFlags>();
     sub->add_option("TOPIC", f->topics, "Topics to check (default: all)");
     sub->add_flag("--repair", f->repair,
-                  "Cut a torn tail of the active segment and rebuild bad indexes; never drops a valid batch");
+                  "Cut a torn tail of the active segment and\nrebuild bad indexes; never drops a valid batch");
     sub->add_flag("--json", f->json, "One JSON document instead of text");
     sub->callback([&, f] { action = [&, f] { return RunVerify(g, *f); }; });
   }
   {
     auto* sub = app.add_subcommand("dump",
-                                   "Show a partition batch by batch (offsets, sizes, codec, CRC)\n"
-                                   "Example: klog dump events -p 0 -o 1000 -n 5 --records");
+                                   "Show a partition batch by batch\n(offsets, sizes, codec, CRC)\n"
+                                   "Example: klog dump events -p 0 -n 5 --records");
     auto f = std::make_shared<DumpFlags>();
     sub->add_option("TOPIC", f->topic, "Topic name")->required();
-    sub->add_option("-p,--partition", f->partition, "Partition (may be left out when the topic has only one)")
+    sub->add_option("-p,--partition", f->partition, "Partition (may be left out when the topic has\nonly one)")
         ->type_name("N")
         ->check(CLI::NonNegativeNumber);
-    sub->add_option("-o,--offset", f->offset, "Start at the batch holding this offset (default: the oldest)")
+    sub->add_option("-o,--offset", f->offset, "Start at the batch holding this offset\n(default: the oldest)")
         ->type_name("OFFSET")
         ->check(CLI::NonNegativeNumber);
     sub->add_option("-n,--max-batches", f->max_batches, "Show at most N batches")
@@ -322,7 +323,7 @@ void AddMaintenanceCommands(CLI::App& app, Globals& g, Action& action) {
   }
   {
     auto* sub = app.add_subcommand("retention",
-                                   "Delete closed segments past the topics' time and size retention now (for cron)\n"
+                                   "Delete closed segments past the topics' time\nand size retention now (for cron)\n"
                                    "Example: klog retention --dry-run");
     auto f = std::make_shared<RetentionFlags>();
     sub->add_option("TOPIC", f->topics, "Topics to enforce retention on (default: all)");

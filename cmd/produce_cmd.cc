@@ -94,7 +94,8 @@ void AddProduceCommand(CLI::App& app, Globals& g, Action& action) {
   sub->add_option("TOPIC", f->topic, "Topic to append to")->required();
   sub->add_option("VALUE", f->values, "Record values (instead of reading stdin)");
   sub->add_option("--format", f->format, "Input: line (default), null (NUL-delimited)\nor json (one object per line)")
-      ->check(CLI::IsMember({"line", "null", "json"}));
+      ->type_name("FORMAT")
+        ->check(CLI::IsMember({"line", "null", "json"}));
   sub->add_option("-k,--key", f->key, "Key for every record")->type_name("KEY")->each([f](const std::string&) {
     f->has_key = true;
   });
@@ -108,9 +109,11 @@ void AddProduceCommand(CLI::App& app, Globals& g, Action& action) {
       ->type_name("N")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--fsync", f->fsync, "When to fsync: never (default), batch or always")
-      ->check(CLI::IsMember({"never", "batch", "always"}));
+      ->type_name("POLICY")
+        ->check(CLI::IsMember({"never", "batch", "always"}));
   sub->add_option("--compression", f->compression, "Override the topic's compression: zstd or none")
-      ->check(CLI::IsMember({"zstd", "none"}));
+      ->type_name("CODEC")
+        ->check(CLI::IsMember({"zstd", "none"}));
   sub->add_option("--batch-size", f->batch_size, "Flush once this much is pending (default 1MiB)")
       ->type_name("SIZE");
   sub->add_option("--linger", f->linger, "Wait this long for more input before writing\n(default 0ms: write as soon as input pauses)")

@@ -81,6 +81,8 @@ Status PartitionWriter::Refresh(RecoveryReport* report, bool may_rebuild) {
   auto bases = ListSegments(dir_);
   if (!bases.ok()) return bases.status().WithContext(label_);
   KLOG_RETURN_IF_ERROR(OpenSegment(bases->empty() ? 0 : bases->back()).WithContext(label_));
+  // A new first segment must survive a power loss too, as a rolled one does.
+  if (bases->empty() && config_.fsync != FsyncPolicy::kNever) KLOG_RETURN_IF_ERROR(os::SyncDir(dir_));
   auto size = log_.Size();
   if (!size.ok()) return size.status();
 
