@@ -4,6 +4,11 @@
 //    "changes":[{"topic":"t","partition":0,"old":40,"new":42}]}
 // Bounded: past kMaxJournalBytes the file becomes journal.1.jsonl (the one
 // before is dropped), so at most twice that is kept.
+//
+// An entry is appended before offsets.json is replaced: a process killed in
+// between leaves an entry whose change never landed (its "old" offsets are
+// still the current ones, so undoing it is harmless), never a change that
+// history does not show and --to-previous could not undo.
 #pragma once
 
 #include <cstdint>

@@ -326,8 +326,8 @@ Status Member::Commit(const Offsets& offsets) {
     merged[tp] = off;
   }
   if (e.changes.empty()) return Status::Ok();
-  KLOG_RETURN_IF_ERROR(StoreOffsets(paths_, merged));
-  return AppendJournal(paths_, e);
+  KLOG_RETURN_IF_ERROR(AppendJournal(paths_, e));  // first: see journal.h
+  return StoreOffsets(paths_, merged);
 }
 
 Status Member::Leave() {

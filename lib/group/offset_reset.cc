@@ -176,9 +176,10 @@ Status ExecuteReset(const topic::TopicStore& store, const std::string& group, co
     e.changes.push_back({row.topic, row.partition, old, row.new_offset});
     next[{row.topic, row.partition}] = row.new_offset;
   }
-  // One atomic replace: all partitions or none.
-  KLOG_RETURN_IF_ERROR(StoreOffsets(paths, next));
-  return AppendJournal(paths, e);
+  // Journaled first (see journal.h), then one atomic replace: all
+  // partitions or none.
+  KLOG_RETURN_IF_ERROR(AppendJournal(paths, e));
+  return StoreOffsets(paths, next);
 }
 
 }  // namespace klog::group
