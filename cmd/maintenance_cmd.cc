@@ -278,7 +278,7 @@ int RunRetention(const Globals& g, const RetentionFlags& f) {
     text = FormatTable(rows);
   }
   if (g.verbose || (f.dry_run && !f.json))
-    Note(g, std::string(f.dry_run ? "dry run: would delete " : "deleted ") +
+    Warn(g, std::string(f.dry_run ? "dry run: would delete " : "deleted ") +
                 Plural(static_cast<int64_t>(rows.size() - 1), "segment", "segments") + " (" +
                 util::FormatSize(total_bytes) + ")" + (f.dry_run ? "; nothing was deleted" : ""));
   int rc = PrintAndExit(text);

@@ -50,20 +50,7 @@ std::string VerifyReport::Describe(const Damage& d) const {
 
 namespace {
 
-// Checks the active segment again while no append can be in progress. A
-// directory without writer.lock has never had a writer to wait for.
-void RecheckActiveLocked(const std::string& dir, SegmentCheck& seg) {
-  auto lock = os::FileLock::AcquireShared(os::JoinPath(dir, kWriterLockFile));
-  if (!lock.ok()) return;  // absent or unreadable: keep the first result
-  SegmentCheck again;
-  again.base = seg.base;
-  CheckSegment(dir, true, again);
-  seg = std::move(again);
-}
-
-}  // namespace
-
-Result<VerifyReport> VerifyPartition(const std::string& dir, const std::string& label) {
+Result<VerifyReport> VerifyScan(const std::string& dir, const std::string& label) {
   VerifyReport report;
   report.label = label;
   auto bases = ListSegments(dir);
@@ -74,7 +61,6 @@ Result<VerifyReport> VerifyPartition(const std::string& dir, const std::string& 
     seg.base = (*bases)[i];
     bool active = i + 1 == bases->size();
     CheckSegment(dir, active, seg);
-    if (active && !seg.damage.empty()) RecheckActiveLocked(dir, seg);
     if (seg.present) segs.push_back(std::move(seg));
   }
   const SegmentCheck* prev = nullptr;
@@ -100,6 +86,19 @@ Result<VerifyReport> VerifyPartition(const std::string& dir, const std::string& 
     report.end_offset = segs.back().next_offset;
   }
   return report;
+}
+
+}  // namespace
+
+Result<VerifyReport> VerifyPartition(const std::string& dir, const std::string& label) {
+  auto first = VerifyScan(dir, label);
+  if (!first.ok() || first->damage.empty()) return first;
+  // What looks like damage may be an append or a roll in progress: look
+  // again with appends held off. A directory without writer.lock has never
+  // had a writer to wait for.
+  auto lock = os::FileLock::AcquireShared(os::JoinPath(dir, kWriterLockFile));
+  if (!lock.ok()) return first;
+  return VerifyScan(dir, label);
 }
 
 }  // namespace klog::log
