@@ -2,8 +2,6 @@
 
 #include <zstd.h>
 
-#include <cstring>
-
 #include "util/crc32c.h"
 #include "util/endian.h"
 #include "util/varint.h"
@@ -36,23 +34,32 @@ ZSTD_DCtx* DecompressContext() {
   return t_zstd.d;
 }
 
-// util::GetVarint with the one- and two-byte cases (lengths, deltas and
-// counts of ordinary records) decided without its loop.
-[[gnu::always_inline]] inline bool ReadVarint(std::string_view& in, int64_t& value) {
-  if (!in.empty()) {
-    uint64_t b0 = static_cast<uint8_t>(in[0]);
+// util::GetVarint over [p, end), advancing p, with the one- and two-byte
+// cases (lengths, deltas and counts of ordinary records) decided without
+// its loop.
+[[gnu::always_inline]] inline bool ReadVarint(const char*& p, const char* end, int64_t& value) {
+  if (p < end) {
+    uint64_t b0 = static_cast<uint8_t>(p[0]);
     if (b0 < 0x80) {
       value = util::UnZigZag(b0);
-      in.remove_prefix(1);
+      p += 1;
       return true;
     }
-    if (in.size() >= 2 && static_cast<uint8_t>(in[1]) < 0x80) {
-      value = util::UnZigZag((b0 & 0x7f) | (static_cast<uint64_t>(static_cast<uint8_t>(in[1])) << 7));
-      in.remove_prefix(2);
+    if (end - p >= 2 && static_cast<uint8_t>(p[1]) < 0x80) {
+      value = util::UnZigZag((b0 & 0x7f) | (static_cast<uint64_t>(static_cast<uint8_t>(p[1])) << 7));
+      p += 2;
       return true;
     }
   }
-  return util::GetVarint(in, value);
+  std::string_view in(p, static_cast<size_t>(end - p));
+  if (!util::GetVarint(in, value)) return false;
+  p = in.data();
+  return true;
+}
+
+// Bytes left in [p, end) can hold n more.
+inline bool Fits(const char* p, const char* end, int64_t n) {
+  return static_cast<uint64_t>(n) <= static_cast<uint64_t>(end - p);
 }
 }  // namespace
 
@@ -129,45 +136,45 @@ bool Batch::Next(RecordView& r) {
     seen_ = header_.record_count;
     return false;
   };
-  std::string_view in = cursor_;
+  // Raw pointers rather than string_view calls: this runs once per record.
+  const char* p = cursor_.data();
+  const char* end = p + cursor_.size();
   int64_t len;
-  if (!ReadVarint(in, len) || len < 0 || static_cast<uint64_t>(len) > in.size()) return fail("length");
-  std::string_view rec = in.substr(0, static_cast<size_t>(len));
-  cursor_ = in.substr(static_cast<size_t>(len));
-  if (rec.empty()) return fail("attributes");
-  rec.remove_prefix(1);
+  if (!ReadVarint(p, end, len) || len < 0 || !Fits(p, end, len)) return fail("length");
+  const char* rec_end = p + len;
+  cursor_ = std::string_view(rec_end, static_cast<size_t>(end - rec_end));
+  if (p == rec_end) return fail("attributes");
+  ++p;
   int64_t ts_delta, off_delta, klen, vlen, hcount;
-  if (!ReadVarint(rec, ts_delta) || !ReadVarint(rec, off_delta)) return fail("deltas");
+  if (!ReadVarint(p, rec_end, ts_delta) || !ReadVarint(p, rec_end, off_delta)) return fail("deltas");
   if (off_delta != seen_) return fail("offset delta out of sequence");
-  if (!ReadVarint(rec, klen) || klen < -1 || (klen > 0 && static_cast<uint64_t>(klen) > rec.size()))
-    return fail("key length");
+  if (!ReadVarint(p, rec_end, klen) || klen < -1 || (klen > 0 && !Fits(p, rec_end, klen))) return fail("key length");
   if (klen >= 0) {
-    r.key = rec.substr(0, static_cast<size_t>(klen));
-    rec.remove_prefix(static_cast<size_t>(klen));
+    r.key = std::string_view(p, static_cast<size_t>(klen));
+    p += klen;
   } else {
     r.key.reset();
   }
-  if (!ReadVarint(rec, vlen) || vlen < 0 || static_cast<uint64_t>(vlen) > rec.size()) return fail("value length");
-  r.value = rec.substr(0, static_cast<size_t>(vlen));
-  rec.remove_prefix(static_cast<size_t>(vlen));
-  if (!ReadVarint(rec, hcount) || hcount < 0 || static_cast<uint64_t>(hcount) > rec.size())
-    return fail("header count");
+  if (!ReadVarint(p, rec_end, vlen) || vlen < 0 || !Fits(p, rec_end, vlen)) return fail("value length");
+  r.value = std::string_view(p, static_cast<size_t>(vlen));
+  p += vlen;
+  if (!ReadVarint(p, rec_end, hcount) || hcount < 0 || !Fits(p, rec_end, hcount)) return fail("header count");
   r.headers.clear();
   for (int64_t i = 0; i < hcount; ++i) {
     int64_t nlen, hvlen;
-    if (!ReadVarint(rec, nlen) || nlen < 0 || static_cast<uint64_t>(nlen) > rec.size()) return fail("header name");
-    std::string_view name = rec.substr(0, static_cast<size_t>(nlen));
-    rec.remove_prefix(static_cast<size_t>(nlen));
-    if (!ReadVarint(rec, hvlen) || hvlen < -1 || (hvlen > 0 && static_cast<uint64_t>(hvlen) > rec.size()))
+    if (!ReadVarint(p, rec_end, nlen) || nlen < 0 || !Fits(p, rec_end, nlen)) return fail("header name");
+    std::string_view name(p, static_cast<size_t>(nlen));
+    p += nlen;
+    if (!ReadVarint(p, rec_end, hvlen) || hvlen < -1 || (hvlen > 0 && !Fits(p, rec_end, hvlen)))
       return fail("header value");
     std::optional<std::string_view> hv;
     if (hvlen >= 0) {
-      hv = rec.substr(0, static_cast<size_t>(hvlen));
-      rec.remove_prefix(static_cast<size_t>(hvlen));
+      hv = std::string_view(p, static_cast<size_t>(hvlen));
+      p += hvlen;
     }
     r.headers.push_back({name, hv});
   }
-  if (!rec.empty()) return fail("trailing bytes in record");
+  if (p != rec_end) return fail("trailing bytes in record");
   r.offset = header_.base_offset + off_delta;
   r.timestamp = header_.first_timestamp + ts_delta;
   ++seen_;
@@ -175,14 +182,14 @@ bool Batch::Next(RecordView& r) {
 }
 
 namespace {
-size_t VarintSize(int64_t v) {
+[[gnu::always_inline]] inline size_t VarintSize(int64_t v) {
   // 1 + floor(log2(z) / 7) without a loop or a division (protobuf's trick).
   uint32_t log2 = 63u ^ static_cast<uint32_t>(__builtin_clzll(util::ZigZag(v) | 1));
   return (log2 * 9 + 73) / 64;
 }
 
-// PutVarint into memory the caller has sized: no per-field append.
-char* PutVarintAt(char* p, int64_t value) {
+// PutVarint into a buffer the caller has sized.
+[[gnu::always_inline]] inline char* PutVarintAt(char* p, int64_t value) {
   uint64_t v = util::ZigZag(value);
   while (v >= 0x80) {
     *p++ = static_cast<char>(v | 0x80);
@@ -192,13 +199,9 @@ char* PutVarintAt(char* p, int64_t value) {
   return p;
 }
 
-char* PutBytesAt(char* p, std::string_view b) {
-  if (!b.empty()) std::memcpy(p, b.data(), b.size());
-  return p + b.size();
-}
-
-size_t RecordBodySize(int64_t ts_delta, int64_t off_delta, std::optional<std::string_view> key,
-                      std::string_view value, const std::vector<HeaderView>& headers) {
+[[gnu::always_inline]] inline size_t RecordBodySize(int64_t ts_delta, int64_t off_delta,
+                                                    std::optional<std::string_view> key, std::string_view value,
+                                                    const std::vector<HeaderView>& headers) {
   size_t n = 1 + VarintSize(ts_delta) + VarintSize(off_delta);
   n += key ? VarintSize(static_cast<int64_t>(key->size())) + key->size() : 1;
   n += VarintSize(static_cast<int64_t>(value.size())) + value.size();
@@ -232,31 +235,33 @@ void BatchBuilder::Add(int64_t timestamp, std::optional<std::string_view> key, s
   int64_t ts_delta = timestamp - first_ts_;
   int64_t off_delta = count_;
   size_t body = RecordBodySize(ts_delta, off_delta, key, value, headers);
-  size_t at = records_.size();
-  records_.resize(at + VarintSize(static_cast<int64_t>(body)) + body);
-  char* p = records_.data() + at;
-  p = PutVarintAt(p, static_cast<int64_t>(body));
+  // Varints go through a small buffer and bytes straight in: appending
+  // never zero-fills first, as resize() would.
+  char buf[4 * util::kMaxVarintBytes + 1];
+  char* p = PutVarintAt(buf, static_cast<int64_t>(body));
   *p++ = '\0';
   p = PutVarintAt(p, ts_delta);
   p = PutVarintAt(p, off_delta);
   if (key) {
     p = PutVarintAt(p, static_cast<int64_t>(key->size()));
-    p = PutBytesAt(p, *key);
+    records_.append(buf, static_cast<size_t>(p - buf));
+    records_.append(*key);
+    p = buf;
   } else {
     p = PutVarintAt(p, -1);
   }
   p = PutVarintAt(p, static_cast<int64_t>(value.size()));
-  p = PutBytesAt(p, value);
-  p = PutVarintAt(p, static_cast<int64_t>(headers.size()));
+  records_.append(buf, static_cast<size_t>(p - buf));
+  records_.append(value);
+  p = PutVarintAt(buf, static_cast<int64_t>(headers.size()));
+  records_.append(buf, static_cast<size_t>(p - buf));
   for (const auto& h : headers) {
-    p = PutVarintAt(p, static_cast<int64_t>(h.name.size()));
-    p = PutBytesAt(p, h.name);
-    if (h.value) {
-      p = PutVarintAt(p, static_cast<int64_t>(h.value->size()));
-      p = PutBytesAt(p, *h.value);
-    } else {
-      p = PutVarintAt(p, -1);
-    }
+    p = PutVarintAt(buf, static_cast<int64_t>(h.name.size()));
+    records_.append(buf, static_cast<size_t>(p - buf));
+    records_.append(h.name);
+    p = PutVarintAt(buf, h.value ? static_cast<int64_t>(h.value->size()) : -1);
+    records_.append(buf, static_cast<size_t>(p - buf));
+    if (h.value) records_.append(*h.value);
   }
   ++count_;
 }
