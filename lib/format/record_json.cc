@@ -78,9 +78,11 @@ Result<OwnedRecord> ParseRecordJson(std::string_view line) {
   nlohmann::ordered_json j;
   try {
     j = nlohmann::ordered_json::parse(line.begin(), line.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     std::string what = e.what();
     auto pos = what.find("parse error");
+    if (pos == std::string::npos && what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos)
+      pos = what.find("] ") + 2;  // "[json.exception.out_of_range.406] number overflow ..."
     return Status::InvalidArgument("invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos)));
   }
   if (!j.is_object()) return Status::InvalidArgument("expected a JSON object with a \"value\"");

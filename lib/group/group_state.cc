@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/state_json.h"
+
 namespace klog::group {
 
 using nlohmann::json;
@@ -60,7 +62,7 @@ std::string GroupStateToJson(const GroupState& s) {
 Result<GroupState> GroupStateFromJson(const std::string& text, const std::string& what) {
   GroupState s;
   try {
-    json j = json::parse(text);
+    json j = util::ParseStateJson(text);
     if (j.value("version", 1) != 1) return Status::Corruption(what + ": written by a newer klog");
     s.generation = j.at("generation").get<int64_t>();
     for (const auto& m : j.at("members")) s.members.push_back(MemberFrom(m));
@@ -82,7 +84,7 @@ std::string MemberInfoToJson(const MemberInfo& m) {
 
 Result<MemberInfo> MemberInfoFromJson(const std::string& text, const std::string& what) {
   try {
-    return MemberFrom(json::parse(text));
+    return MemberFrom(util::ParseStateJson(text));
   } catch (const std::exception& e) {
     return Status::Corruption(what + ": " + e.what());
   }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "os/file.h"
+#include "util/state_json.h"
 
 namespace klog::group {
 
@@ -57,7 +58,7 @@ Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
       std::string line = text->substr(start, nl - start);
       start = nl + 1;
       try {
-        json j = json::parse(line);
+        json j = util::ParseStateJson(line);
         JournalEntry e;
         e.ts_ms = j.at("ts").get<int64_t>();
         e.kind = j.at("kind").get<std::string>();

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "os/file.h"
+#include "util/state_json.h"
 
 namespace klog::group {
 
@@ -14,7 +15,7 @@ Result<Offsets> LoadOffsets(const GroupPaths& paths) {
   }
   Offsets out;
   try {
-    auto j = nlohmann::json::parse(*text);
+    auto j = util::ParseStateJson(*text);
     if (j.value("version", 1) != 1)
       return Status::Corruption("group '" + paths.group() + "' offsets " + paths.Offsets() + ": written by a newer klog");
     for (auto t = j.at("offsets").begin(); t != j.at("offsets").end(); ++t)

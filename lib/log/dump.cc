@@ -50,8 +50,12 @@ Status DumpPartition(const std::string& dir, const std::string& label, const Dum
     }
     auto size = log->Size();
     if (!size.ok()) return size.status().WithContext(label);
-    auto [pos, expected] = i == first ? StartInSegment(dir, base, *log, *size, options.from_offset)
-                                      : std::pair<uint64_t, int64_t>{0, base};
+    // Plain variables, not a structured binding: clang 14 (the fuzz and TSan
+    // builds) cannot capture those in the lambda below.
+    std::pair<uint64_t, int64_t> start = i == first ? StartInSegment(dir, base, *log, *size, options.from_offset)
+                                                    : std::pair<uint64_t, int64_t>{0, base};
+    uint64_t pos = start.first;
+    int64_t expected = start.second;
     while (pos < *size) {
       if (options.max_batches >= 0 && shown >= options.max_batches) return Status::Ok();
       auto where = [&] { return Where(label, expected, base, pos); };

@@ -46,7 +46,12 @@ Result<int64_t> PartitionReader::EndOffset() const {
   if (!size.ok()) return size.status();
   auto [pos, expected] = IndexedStart(dir_, base, *log, *size, INT64_MAX / 2);
   ScanResult s = ScanSegment(*log, *size, pos, expected, true);
-  // A corrupt tail batch ends what readers can see; verify reports it.
+  // A killed append leaves an incomplete batch (the end of what readers can
+  // see), never a complete one that fails its checks: that is damage, and
+  // ending the log there would hide every record after it without a word.
+  if (s.stop == ReadKind::kCorrupt)
+    return Status::Corruption(Where(label_, s.next_offset, base, s.end_pos) + ": " + s.error.message() +
+                              "; run 'klog verify' for details");
   return s.next_offset;
 }
 
@@ -64,17 +69,9 @@ Result<int64_t> PartitionReader::OffsetForTimestamp(int64_t ts) const {
     if (!log.ok()) return log.status().WithContext(label_);
     auto size = log->Size();
     if (!size.ok()) return size.status();
-    uint64_t pos = 0;
-    int64_t expected = base;
-    IndexFile tindex(SegmentPath(dir_, base, kTimeIndexSuffix), kTimeEntrySize);
-    if (tindex.Open().ok()) {
-      auto e = tindex.LastBeforeTime(ts);
-      if (e.ok() && e->has_value() &&
-          ReadBatchAt(*log, *size, (*e)->position, base + (*e)->rel_offset, nullptr).kind == ReadKind::kBatch) {
-        pos = (*e)->position;
-        expected = base + (*e)->rel_offset;
-      }
-    }
+    TimeIndexedStart start = FindTimeIndexedStart(dir_, base, *log, *size, ts);
+    uint64_t pos = start.position;
+    int64_t expected = start.offset;
     Batch batch;
     for (;;) {
       BatchRead r = ReadBatchAt(*log, *size, pos, expected, &batch);

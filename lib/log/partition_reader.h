@@ -22,7 +22,9 @@ class PartitionReader {
 
   // Offset of the oldest record still kept.
   Result<int64_t> StartOffset() const;
-  // Offset the next record appended will get.
+  // Offset the next record appended will get. Corruption when the newest
+  // segment holds a damaged whole batch (an incomplete one is a torn tail:
+  // the end is before it).
   Result<int64_t> EndOffset() const;
   // Offset of the first record with timestamp >= ts, or EndOffset() if none.
   Result<int64_t> OffsetForTimestamp(int64_t ts) const;

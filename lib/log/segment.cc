@@ -133,29 +133,47 @@ std::string Where(const std::string& label, int64_t offset, int64_t segment_base
          " byte " + std::to_string(pos) + ")";
 }
 
+TimeIndexedStart FindTimeIndexedStart(const std::string& dir, int64_t base, const os::File& log, uint64_t size,
+                                      int64_t ts) {
+  const TimeIndexedStart from_start{0, base, INT64_MIN};
+  IndexFile tindex(SegmentPath(dir, base, kTimeIndexSuffix), kTimeEntrySize);
+  if (!tindex.Open().ok()) return from_start;
+  uint64_t lo = 0, hi = tindex.count();  // first entry with max_ts_before >= ts
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    auto e = tindex.At(mid);
+    if (!e.ok()) return from_start;
+    if (e->max_ts_before < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == 0) return from_start;
+  auto e = tindex.At(lo - 1);
+  if (!e.ok() || e->position >= size ||
+      ReadBatchAt(log, size, e->position, base + e->rel_offset, nullptr).kind != ReadKind::kBatch)
+    return from_start;
+  IndexEntry prev{0, 0, INT64_MIN};
+  if (lo >= 2) {
+    auto p = tindex.At(lo - 2);
+    if (!p.ok() || p->position >= e->position) return from_start;
+    prev = *p;
+  }
+  // The batches between the two entries must end exactly at this one, and
+  // its max_ts_before must be what they and the entry before it say.
+  ScanResult s = ScanSegment(log, e->position, prev.position, base + prev.rel_offset, false);
+  if (s.stop != ReadKind::kEnd || s.end_pos != e->position || s.next_offset != base + e->rel_offset ||
+      std::max(prev.max_ts_before, s.max_timestamp) != e->max_ts_before)
+    return from_start;
+  return {e->position, base + e->rel_offset, e->max_ts_before};
+}
+
 Result<int64_t> SegmentMaxTimestamp(const std::string& dir, int64_t base) {
   auto log = os::File::OpenRead(SegmentPath(dir, base, kLogSuffix));
   if (!log.ok()) return log.status();
   auto size = log->Size();
   if (!size.ok()) return size.status();
-  IndexFile tindex(SegmentPath(dir, base, kTimeIndexSuffix), kTimeEntrySize);
-  KLOG_RETURN_IF_ERROR(tindex.Open());
-  int64_t max_ts = INT64_MIN;
-  uint64_t pos = 0;
-  int64_t expected = base;
-  if (tindex.count() > 0) {
-    auto e = tindex.At(tindex.count() - 1);
-    if (e.ok() && e->position < *size) {
-      BatchRead r = ReadBatchAt(*log, *size, e->position, base + e->rel_offset, nullptr);
-      if (r.kind == ReadKind::kBatch) {  // a wrong entry is ignored: scan from the start
-        pos = e->position;
-        expected = base + e->rel_offset;
-        max_ts = e->max_ts_before;
-      }
-    }
-  }
-  ScanResult s = ScanSegment(*log, *size, pos, expected, false);
-  return std::max(max_ts, s.max_timestamp);
+  TimeIndexedStart start = FindTimeIndexedStart(dir, base, *log, *size, INT64_MAX);
+  ScanResult s = ScanSegment(*log, *size, start.position, start.offset, false);
+  return std::max(start.max_ts_before, s.max_timestamp);
 }
 
 }  // namespace klog::log

@@ -2,6 +2,7 @@
 // truncation under a mapping is SIGBUS), and scanning a run of them.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -46,8 +47,23 @@ ScanResult ScanSegment(const os::File& log, uint64_t size, uint64_t pos, int64_t
 // "topic 't' partition 0 offset 42 (segment 00000000000000000040.log byte 4096)"
 std::string Where(const std::string& label, int64_t offset, int64_t segment_base, uint64_t pos);
 
+// Where to scan segment `base` from to find the records with timestamps at
+// or after `ts`: the last time-index entry whose max_ts_before is below `ts`,
+// trusted only if it points at a whole batch with the offset it names and
+// its max_ts_before equals that of the entry before it (or INT64_MIN) maxed
+// with the batches in between — so one damaged entry (a flipped bit) can
+// never make a lookup skip records or retention misjudge a segment's age.
+// Else the segment's start: {0, base, INT64_MIN}.
+struct TimeIndexedStart {
+  uint64_t position = 0;
+  int64_t offset = 0;
+  int64_t max_ts_before = INT64_MIN;  // of every record before `position`
+};
+TimeIndexedStart FindTimeIndexedStart(const std::string& partition_dir, int64_t base, const os::File& log,
+                                      uint64_t size, int64_t ts);
+
 // Largest record timestamp in a segment, from its time index's last entry
-// and the batches after it; INT64_MIN for an empty segment.
+// (checked as above) and the batches after it; INT64_MIN for an empty segment.
 Result<int64_t> SegmentMaxTimestamp(const std::string& partition_dir, int64_t base);
 
 }  // namespace klog::log

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/state_json.h"
+
 namespace klog::topic {
 
 log::LogConfig TopicConfig::ToLogConfig() const {
@@ -29,7 +31,7 @@ std::string TopicConfigToJson(const TopicConfig& c) {
 Result<TopicConfig> TopicConfigFromJson(const std::string& text, const std::string& what) {
   TopicConfig c;
   try {
-    auto j = nlohmann::json::parse(text);
+    auto j = util::ParseStateJson(text);
     if (!j.is_object()) return Status::Corruption(what + ": not a JSON object");
     if (j.value("version", 1) != 1)
       return Status::Corruption(what + ": written by a newer klog (config version " +
