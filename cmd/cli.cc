@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "os/pipe.h"
+
 namespace klog::cmd {
 
 int Fail(const Status& status) {
@@ -62,6 +64,11 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
     out += line + "\n";
   }
   return out;
+}
+
+Output::Output(int fd) : fd_(fd) {
+  buf_.reserve(kFlushAt + 65536);
+  os::EnlargePipe(fd_);
 }
 
 Status Output::Flush() {

@@ -55,7 +55,7 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 // turns into Status kOutOfRange ("stop quietly").
 class Output {
  public:
-  explicit Output(int fd = 1) : fd_(fd) { buf_.reserve(kFlushAt + 65536); }
+  explicit Output(int fd = 1);
   std::string& buffer() { return buf_; }
   Status MaybeFlush() { return buf_.size() >= kFlushAt ? Flush() : Status::Ok(); }
   Status Flush();

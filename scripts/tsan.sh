@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ThreadSanitizer pass over the code that uses threads: a group member's
-# heartbeat thread (lib/group/member.cc) runs beside its consume loop.
+# heartbeat thread (lib/group/member.cc) runs beside its consume loop, and a
+# zstd producer compresses on worker threads (lib/client/producer.cc).
 #
 # Builds only the klog binary with -fsanitize=thread, in build-tsan/, and runs
 # the end-to-end group tests of an existing test build (default build/, from
@@ -10,10 +11,11 @@
 # Building the whole test binary with TSan as well would double the time;
 # with TSAN_UNIT=1 it is done, and the in-process group unit tests run too.
 #
-#   scripts/tsan.sh [CTEST_REGEX]     default: group (e2e.group, e2e.reliability_group_chaos, ...)
+#   scripts/tsan.sh [CTEST_REGEX]     default: group|produce (the group tests, and
+#                                   produce with zstd, compressed on worker threads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-regex=${1:-group}
+regex=${1:-group|produce}
 build=${TSAN_BUILD_DIR:-build-tsan}
 tests=${TSAN_TEST_BUILD_DIR:-build}
 targets=(klog)

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "format/record_json.h"
+#include "os/pipe.h"
 
 namespace klog::client {
 
@@ -35,9 +36,8 @@ class RecordSink {
       if (!flushed.ok()) return flushed;
       return Status(st.code(), "input " + unit_ + std::to_string(number) + ": " + st.message());
     }
-    // Add flushes everything or nothing: records still pending mean nothing
-    // was written, so there is nothing to report (saves a call per record).
-    return producer_.has_pending() ? Status::Ok() : Report();
+    // Checked first: most records are only queued (saves a call per record).
+    return producer_.has_written() ? Report() : Status::Ok();
   }
 
   Status Flush() {
@@ -99,11 +99,14 @@ Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, c
   RecordSink sink(producer, options, on_written, options.format == InputFormat::kNull ? "record " : "line ");
   const char delim = options.format == InputFormat::kNull ? '\0' : '\n';
   std::string buf(1 << 20, '\0');
+  os::EnlargePipe(fd);
   size_t len = 0;  // bytes in buf not yet split into records
   uint64_t number = 0;
   int64_t first_pending_ms = 0;
   for (;;) {
-    if (producer.has_pending()) {
+    // Records queued, or written in the background but not yet reported:
+    // flush once input pauses for the linger time.
+    if (producer.has_pending() || producer.writing()) {
       int64_t wait = first_pending_ms + options.linger_ms - NowMs();
       struct pollfd pfd = {fd, POLLIN, 0};
       int r = ::poll(&pfd, 1, wait > 0 ? static_cast<int>(std::min<int64_t>(wait, 1 << 30)) : 0);

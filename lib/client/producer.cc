@@ -48,48 +48,111 @@ Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optio
   parts_[p].builder.Add(timestamp, key, value, headers);
   order_.push_back(p);
   pending_bytes_ += size;
-  if (pending_bytes_ >= options_.batch_bytes || options_.fsync == log::FsyncPolicy::kAlways) return Flush();
+  if (options_.fsync == log::FsyncPolicy::kAlways) return Flush();
+  if (pending_bytes_ >= options_.batch_bytes) return codec_ == log::Codec::kZstd ? FlushInBackground() : Flush();
+  return Status::Ok();
+}
+
+
+void Producer::TakePending(Job& job) {
+  job.batches.clear();
+  job.order.swap(order_);
+  order_.clear();
+  for (int p = 0; p < partitions(); ++p) {
+    if (parts_[p].builder.empty()) continue;
+    job.batches.emplace_back(p, std::move(parts_[p].builder));
+    parts_[p].builder = log::BatchBuilder();
+  }
+  pending_bytes_ = 0;
+  sticky_ = (sticky_ + 1) % partitions();
+}
+
+Status Producer::Compress(Job& job) const {
+  job.framed.resize(job.batches.size());
+  for (size_t i = 0; i < job.batches.size(); ++i)
+    KLOG_RETURN_IF_ERROR(job.batches[i].second.Finish(codec_, job.framed[i]));
+  return Status::Ok();
+}
+
+Status Producer::Append(Job& job) {
+  Status failed;
+  int64_t now = NowMs();
+  std::vector<int64_t> next(partitions(), -1);  // offset of each partition's next written record
+  for (size_t i = 0; i < job.batches.size(); ++i) {
+    int p = job.batches[i].first;
+    Part& part = parts_[p];
+    if (!part.writer) {
+      auto w = log::PartitionWriter::Open(store_->dir().PartitionDir(topic_, p), topic::PartitionLabel(topic_, p),
+                                          log_config_);
+      if (!w.ok()) {
+        failed = w.status();
+        break;
+      }
+      part.writer = std::move(w).value();
+    }
+    auto base = part.writer->Append(job.framed[i], now);
+    if (!base.ok()) {
+      failed = base.status();  // the batches after it are dropped: reported as not written
+      break;
+    }
+    next[p] = *base;
+  }
+  written_.reserve(written_.size() + job.order.size());
+  for (int p : job.order)
+    if (next[p] >= 0) written_.push_back({p, next[p]++});
+  return failed;
+}
+
+Status Producer::FinishOldest() {
+  int w = in_flight_.front();
+  in_flight_.pop_front();
+  Status st = workers_[w].Wait();
+  return st.ok() ? Append(jobs_[w]) : st;
+}
+
+Status Producer::FinishBackground() {
+  Status failed;
+  while (!in_flight_.empty()) {
+    if (failed.ok()) {
+      failed = FinishOldest();
+    } else {
+      (void)workers_[in_flight_.front()].Wait();
+      in_flight_.pop_front();
+    }
+  }
+  return failed;
+}
+
+Status Producer::FlushInBackground() {
+  if (static_cast<int>(in_flight_.size()) == kCompressWorkers) {
+    Status st = FinishOldest();
+    if (!st.ok()) {
+      (void)FinishBackground();
+      TakePending(job_);  // dropped: reported as not written
+      return st;
+    }
+  }
+  int w = next_worker_;
+  next_worker_ = (next_worker_ + 1) % kCompressWorkers;
+  Job& job = jobs_[w];
+  TakePending(job);
+  if (!workers_[w].Start([this, &job] { return Compress(job); }).ok()) {
+    // No thread to be had: this one job is done here, after those before it.
+    Status st = FinishBackground();
+    if (st.ok()) st = Compress(job);
+    return st.ok() ? Append(job) : st;
+  }
+  in_flight_.push_back(w);
   return Status::Ok();
 }
 
 Status Producer::Flush() {
-  if (order_.empty()) return Status::Ok();
-  Status failed;
-  int64_t now = NowMs();
-  for (int p = 0; p < partitions(); ++p) {
-    Part& part = parts_[p];
-    part.flushed_base = -1;
-    if (part.builder.empty()) continue;
-    if (!failed.ok()) {
-      part.builder = log::BatchBuilder();  // dropped: reported as not written
-      continue;
-    }
-    Status st = part.builder.Finish(codec_, scratch_);
-    if (st.ok() && !part.writer) {
-      auto w = log::PartitionWriter::Open(store_->dir().PartitionDir(topic_, p), topic::PartitionLabel(topic_, p),
-                                          log_config_);
-      if (w.ok()) part.writer = std::move(w).value();
-      else st = w.status();
-    }
-    if (st.ok()) {
-      auto base = part.writer->Append(scratch_, now);
-      if (base.ok()) part.flushed_base = *base;
-      else st = base.status();
-    }
-    if (!st.ok()) {
-      failed = st;
-      part.builder = log::BatchBuilder();
-    }
-  }
-  std::vector<int64_t> next(partitions());
-  for (int p = 0; p < partitions(); ++p) next[p] = parts_[p].flushed_base;
-  written_.reserve(written_.size() + order_.size());  // TakeWritten() left it without capacity
-  for (int p : order_)
-    if (next[p] >= 0) written_.push_back({p, next[p]++});
-  order_.clear();
-  pending_bytes_ = 0;
-  sticky_ = (sticky_ + 1) % partitions();
-  return failed;
+  Status st = FinishBackground();
+  if (order_.empty()) return st;
+  TakePending(job_);
+  if (!st.ok()) return st;
+  st = Compress(job_);
+  return st.ok() ? Append(job_) : st;
 }
 
 }  // namespace klog::client

@@ -7,7 +7,9 @@
 // to the next one after each flush (Kafka's sticky partitioner).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +21,7 @@
 #include "log/partition_writer.h"
 #include "topic/topic_store.h"
 #include "util/status.h"
+#include "util/worker_thread.h"
 
 namespace klog::client {
 
@@ -42,14 +45,21 @@ class Producer {
 
   // Queues a record; InvalidArgument for a bad partition or oversize record.
   // Flushes by itself when batch_bytes are pending or fsync is "always".
+  // With zstd, that flush compresses on worker threads while the caller
+  // goes on adding; its error, if any, is returned by a later Add or Flush.
   Status Add(std::optional<int> partition, int64_t timestamp, std::optional<std::string_view> key,
              std::string_view value, const std::vector<log::HeaderView>& headers);
 
-  // Writes every pending batch. Records written are appended to the list
-  // that written() returns, in the order they were added.
+  // Writes every pending batch, after waiting for a write in the
+  // background. Records written are appended to the list that
+  // TakeWritten() returns, in the order they were added.
   Status Flush();
 
+  // Records added but not yet handed to a write.
   bool has_pending() const { return !order_.empty(); }
+  // A write is running in the background (Flush waits for it).
+  bool writing() const { return !in_flight_.empty(); }
+  bool has_written() const { return !written_.empty(); }
   int partitions() const { return static_cast<int>(parts_.size()); }
   size_t max_record_bytes() const { return options_.max_record_bytes; }
   // Records written since the last TakeWritten(), in input order.
@@ -59,9 +69,30 @@ class Producer {
   struct Part {
     log::BatchBuilder builder;
     std::unique_ptr<log::PartitionWriter> writer;
-    int64_t flushed_base = -1;
   };
+  // Records taken from the builders for one write: a batch per partition,
+  // each finished (compressed) into `framed`, and the partition of each
+  // record in input order.
+  struct Job {
+    std::vector<std::pair<int, log::BatchBuilder>> batches;
+    std::vector<std::string> framed;
+    std::vector<int> order;
+  };
+  // zstd writes overlap: while this many jobs compress on worker threads,
+  // the caller parses input; appends stay on the caller, in job order.
+  static constexpr int kCompressWorkers = 2;
+
   Producer() = default;
+  void TakePending(Job& job);
+  Status Compress(Job& job) const;
+  // Appends the job's batches; the records written go to written_.
+  Status Append(Job& job);
+  Status FlushInBackground();
+  // Appends the oldest job in the background once compressed.
+  Status FinishOldest();
+  // Finishes every job in the background; after an error, the jobs behind
+  // it are dropped (never written out of order) and the error returned.
+  Status FinishBackground();
 
   const topic::TopicStore* store_ = nullptr;
   std::string topic_;
@@ -72,8 +103,12 @@ class Producer {
   std::vector<int> order_;  // partition of each pending record, in input order
   size_t pending_bytes_ = 0;
   int sticky_ = 0;
-  std::string scratch_;
+  Job job_;  // the write on this thread
   std::vector<WrittenRecord> written_;
+  std::array<Job, kCompressWorkers> jobs_;
+  std::deque<int> in_flight_;  // indexes into jobs_/workers_, oldest first
+  int next_worker_ = 0;
+  std::array<util::WorkerThread, kCompressWorkers> workers_;  // last: joined before the jobs go
 };
 
 int64_t NowMs();

@@ -190,8 +190,15 @@ Result<int64_t> ParseIsoTimeMs(std::string_view text) {
 }
 
 std::string FormatIsoTimeMs(int64_t ms) {
-  int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-  int milli = static_cast<int>(ms - secs * 1000);
+  constexpr int64_t kYear0 = -62167219200000LL;       // 0000-01-01T00:00:00.000Z
+  constexpr int64_t kYear9999End = 253402300799999LL;  // 9999-12-31T23:59:59.999Z
+  if (ms < kYear0 || ms > kYear9999End) return std::to_string(ms);
+  int64_t secs = ms / 1000;
+  int milli = static_cast<int>(ms % 1000);
+  if (milli < 0) {  // floor, for times before 1970
+    milli += 1000;
+    --secs;
+  }
   time_t t = static_cast<time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);

@@ -25,7 +25,8 @@ Result<int64_t> ParseInt(std::string_view text, int64_t min, int64_t max);
 // stand for "T". Without a zone it is local time.
 Result<int64_t> ParseIsoTimeMs(std::string_view text);
 
-// Formats ms since the epoch as "2026-11-24T10:00:00.123Z".
+// Formats ms since the epoch as "2026-11-24T10:00:00.123Z"; outside the
+// years 0000-9999 (a record may carry any timestamp) as the plain number.
 std::string FormatIsoTimeMs(int64_t ms);
 
 // Human-readable size, e.g. "1.5 MiB".

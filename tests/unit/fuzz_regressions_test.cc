@@ -4,12 +4,14 @@
 // in the test name; reproduce with build-fuzz/fuzz/<target> <file>.
 #include <doctest/doctest.h>
 
+#include <climits>
 #include <string>
 #include <string_view>
 
 #include "format/record_json.h"
 #include "group/group_state.h"
 #include "topic/topic_config.h"
+#include "util/parse.h"
 
 namespace klog::format {
 namespace {
@@ -57,3 +59,26 @@ TEST_CASE("fuzz_state_json: a float where an integer belongs is a corrupt state 
 
 }  // namespace
 }  // namespace klog::topic
+
+namespace klog::util {
+namespace {
+
+// fuzz_parse, case 7 with the bytes 80 00 00 00 00 00 00 31: FormatIsoTimeMs
+// floored a timestamp near INT64_MIN with (ms - 999) / 1000, a signed
+// overflow (UBSan). A record may carry any timestamp (produce --format json),
+// and dump prints it: outside the years 0000-9999 it is now the plain number.
+TEST_CASE("fuzz_parse: FormatIsoTimeMs takes every int64 without overflow") {
+  CHECK(FormatIsoTimeMs(INT64_MIN) == "-9223372036854775808");
+  CHECK(FormatIsoTimeMs(INT64_MIN + 49) == "-9223372036854775759");
+  CHECK(FormatIsoTimeMs(INT64_MAX) == "9223372036854775807");
+  CHECK(FormatIsoTimeMs(-62167219200001LL) == "-62167219200001");
+  CHECK(FormatIsoTimeMs(-62167219200000LL) == "0000-01-01T00:00:00.000Z");
+  CHECK(FormatIsoTimeMs(253402300799999LL) == "9999-12-31T23:59:59.999Z");
+  CHECK(FormatIsoTimeMs(253402300800000LL) == "253402300800000");
+  CHECK(FormatIsoTimeMs(-1) == "1969-12-31T23:59:59.999Z");
+  CHECK(FormatIsoTimeMs(-1000) == "1969-12-31T23:59:59.000Z");
+  CHECK(FormatIsoTimeMs(0) == "1970-01-01T00:00:00.000Z");
+}
+
+}  // namespace
+}  // namespace klog::util

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -194,6 +195,32 @@ TEST_CASE("Seek and OffsetForTimestamp across dozens of segments") {
     CHECK(*reader.OffsetForTimestamp(INT64_MIN) == 0);
     CHECK(*reader.OffsetForTimestamp(INT64_MAX) == static_cast<int64_t>(all.size()));
   }
+}
+
+// Opening cost must not grow with the segment: the end and a seek near it
+// come from the last index entries. A damaged first batch, which any scan
+// from the segment's start would report, proves that nothing read it.
+TEST_CASE("EndOffset and a seek to the end start from the index, not the segment's first byte") {
+  TempDir tmp;
+  auto w = OpenWriter(tmp.path(), Config(1 << 20));
+  std::vector<Expected> all = Fill(*w, 600);
+  w.reset();
+  std::string log_path = SegmentPath(tmp.path(), 0, kLogSuffix);
+  REQUIRE(FileSize(SegmentPath(tmp.path(), 0, kOffsetIndexSuffix)) >= 8 * 4);
+  {
+    std::fstream f(log_path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(kBatchHeaderSize + 3);
+    f.put('\xff');
+  }
+  PartitionReader reader(tmp.path(), kLabel);
+  auto end = reader.EndOffset();
+  REQUIRE_MESSAGE(end.ok(), end.status().message());
+  CHECK(*end == static_cast<int64_t>(all.size()));
+  Rec last = FirstAt(tmp.path(), *end - 1);
+  CHECK(last.value == all.back().value);
+  // The damage is still there for readers from the start to report.
+  std::vector<Rec> recs;
+  CHECK(ReadRecords(tmp.path(), 0, &recs).code() == Code::kCorruption);
 }
 
 TEST_CASE("segments roll by size; a batch bigger than a segment gets one of its own") {
