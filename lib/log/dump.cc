@@ -10,25 +10,6 @@
 
 namespace klog::log {
 
-namespace {
-
-// Where to begin reading segment `base` to reach `offset`: the last indexed
-// batch at or before it, when the log confirms the entry; else the start.
-std::pair<uint64_t, int64_t> StartInSegment(const std::string& dir, int64_t base, const os::File& log, uint64_t size,
-                                            int64_t offset) {
-  if (offset <= base || offset - base > UINT32_MAX) return {0, base};
-  IndexFile index(SegmentPath(dir, base, kOffsetIndexSuffix), kOffsetEntrySize);
-  if (!index.Open().ok()) return {0, base};
-  auto e = index.FloorByOffset(static_cast<uint32_t>(offset - base));
-  if (!e.ok() || !e->has_value()) return {0, base};
-  const IndexEntry& entry = **e;
-  if (ReadBatchAt(log, size, entry.position, base + entry.rel_offset, nullptr).kind != ReadKind::kBatch)
-    return {0, base};
-  return {entry.position, base + entry.rel_offset};
-}
-
-}  // namespace
-
 Status DumpPartition(const std::string& dir, const std::string& label, const DumpOptions& options,
                      const std::function<Status(const BatchSummary&, const Batch* batch)>& on_batch) {
   auto bases = ListSegments(dir);
@@ -52,7 +33,7 @@ Status DumpPartition(const std::string& dir, const std::string& label, const Dum
     if (!size.ok()) return size.status().WithContext(label);
     // Plain variables, not a structured binding: clang 14 (the fuzz and TSan
     // builds) cannot capture those in the lambda below.
-    std::pair<uint64_t, int64_t> start = i == first ? StartInSegment(dir, base, *log, *size, options.from_offset)
+    std::pair<uint64_t, int64_t> start = i == first ? IndexedStart(dir, base, *log, *size, options.from_offset)
                                                     : std::pair<uint64_t, int64_t>{0, base};
     uint64_t pos = start.first;
     int64_t expected = start.second;

@@ -133,6 +133,20 @@ std::string Where(const std::string& label, int64_t offset, int64_t segment_base
          " byte " + std::to_string(pos) + ")";
 }
 
+std::pair<uint64_t, int64_t> IndexedStart(const std::string& dir, int64_t base, const os::File& log, uint64_t size,
+                                          int64_t offset) {
+  IndexFile index(SegmentPath(dir, base, kOffsetIndexSuffix), kOffsetEntrySize);
+  if (!index.Open().ok() || offset < base) return {0, base};
+  // Entries hold 32-bit relative offsets, so any offset past base + 2^32 - 1
+  // floors to the last entry (EndOffset asks for that with a huge offset).
+  auto e = index.FloorByOffset(static_cast<uint32_t>(std::min<int64_t>(offset - base, UINT32_MAX)));
+  if (!e.ok() || !e->has_value()) return {0, base};
+  const IndexEntry& entry = **e;
+  if (ReadBatchAt(log, size, entry.position, base + entry.rel_offset, nullptr).kind != ReadKind::kBatch)
+    return {0, base};
+  return {entry.position, base + entry.rel_offset};
+}
+
 TimeIndexedStart FindTimeIndexedStart(const std::string& dir, int64_t base, const os::File& log, uint64_t size,
                                       int64_t ts) {
   const TimeIndexedStart from_start{0, base, INT64_MIN};

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "log/batch.h"
 #include "os/file.h"
@@ -46,6 +47,13 @@ ScanResult ScanSegment(const os::File& log, uint64_t size, uint64_t pos, int64_t
 
 // "topic 't' partition 0 offset 42 (segment 00000000000000000040.log byte 4096)"
 std::string Where(const std::string& label, int64_t offset, int64_t segment_base, uint64_t pos);
+
+// Where to scan segment `base` from to reach `offset`: position and base
+// offset of the last indexed batch at or before it, verified against the
+// log; (0, base) when the index has nothing usable. Any offset past the
+// segment's 2^32 relative offsets gives the last entry.
+std::pair<uint64_t, int64_t> IndexedStart(const std::string& partition_dir, int64_t base, const os::File& log,
+                                          uint64_t size, int64_t offset);
 
 // Where to scan segment `base` from to find the records with timestamps at
 // or after `ts`: the last time-index entry whose max_ts_before is below `ts`,
