@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <climits>
+
 #include "util/crc32c.h"
 #include "util/endian.h"
 #include "util/varint.h"
@@ -81,6 +83,7 @@ Status ParseBatchHeader(const char* d, BatchHeader& h) {
   h.first_timestamp = GetFixed<int64_t>(d + 24);
   h.max_timestamp = GetFixed<int64_t>(d + 32);
   if (h.base_offset < 0) return Status::Corruption("negative base offset");
+  if (h.base_offset > INT64_MAX - h.record_count) return Status::Corruption("base offset out of range");
   if (h.length + 12ull < kBatchHeaderSize || h.length > kMaxBatchBytes)
     return Status::Corruption("batch length " + std::to_string(h.length) + " out of bounds");
   if (h.magic != kBatchMagic)
@@ -175,8 +178,10 @@ bool Batch::Next(RecordView& r) {
     r.headers.push_back({name, hv});
   }
   if (p != rec_end) return fail("trailing bytes in record");
-  r.offset = header_.base_offset + off_delta;
-  r.timestamp = header_.first_timestamp + ts_delta;
+  // A delta that overflows the first timestamp is damage (the writer never
+  // makes one), and adding it would be undefined behaviour.
+  if (__builtin_add_overflow(header_.first_timestamp, ts_delta, &r.timestamp)) return fail("timestamp delta");
+  r.offset = header_.base_offset + off_delta;  // in range: checked with the header
   ++seen_;
   return true;
 }

@@ -10,7 +10,10 @@
 
 #include "format/record_json.h"
 #include "group/group_state.h"
+#include "log/batch.h"
 #include "topic/topic_config.h"
+#include "util/crc32c.h"
+#include "util/endian.h"
 #include "util/parse.h"
 
 namespace klog::format {
@@ -82,3 +85,43 @@ TEST_CASE("fuzz_parse: FormatIsoTimeMs takes every int64 without overflow") {
 
 }  // namespace
 }  // namespace klog::util
+
+namespace klog::log {
+namespace {
+
+// fuzz_batch: a batch (checksum fixed up) whose first timestamp is
+// INT64_MIN and whose record's timestamp delta is -1: Batch::Next added
+// them, a signed overflow (UBSan). Such a record is now malformed, as is
+// a base offset so large that its records' offsets would overflow.
+TEST_CASE("fuzz_batch: timestamp deltas and base offsets that overflow are damage, not arithmetic") {
+  BatchBuilder b;
+  b.Add(INT64_MIN, std::nullopt, "a", {});
+  b.Add(INT64_MIN, std::nullopt, "b", {});
+  std::string raw;
+  REQUIRE(b.Finish(Codec::kNone, raw).ok());
+  // Record 2's timestamp delta (a zigzag varint after its length and
+  // attributes byte) becomes -1: zigzag 1.
+  size_t second = kBatchHeaderSize + 1 + static_cast<uint8_t>(raw[kBatchHeaderSize]) / 2;
+  REQUIRE(raw[second + 2] == 0);  // delta 0
+  raw[second + 2] = 1;
+  util::PutFixed<uint32_t>(raw.data() + 12, util::Crc32c(raw.data() + 16, raw.size() - 16));
+  Batch batch;
+  batch.mutable_raw() = raw;
+  REQUIRE(batch.Load("t").ok());
+  RecordView r;
+  REQUIRE(batch.Next(r));
+  CHECK(r.timestamp == INT64_MIN);
+  CHECK_FALSE(batch.Next(r));
+  CHECK(batch.status().code() == Code::kCorruption);
+  CHECK(batch.status().message() == "malformed record: timestamp delta");
+
+  SetBaseOffset(raw, INT64_MAX - 1);
+  util::PutFixed<uint32_t>(raw.data() + 12, util::Crc32c(raw.data() + 16, raw.size() - 16));
+  batch.mutable_raw() = raw;
+  Status st = batch.Load("t");
+  CHECK(st.code() == Code::kCorruption);
+  CHECK(st.message().find("base offset out of range") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace klog::log
