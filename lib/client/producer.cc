@@ -49,7 +49,8 @@ Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optio
   order_.push_back(p);
   pending_bytes_ += size;
   if (options_.fsync == log::FsyncPolicy::kAlways) return Flush();
-  if (pending_bytes_ >= options_.batch_bytes) return codec_ == log::Codec::kZstd ? FlushInBackground() : Flush();
+  if (pending_bytes_ >= options_.batch_bytes)
+    return codec_ == log::Codec::kZstd || options_.fsync == log::FsyncPolicy::kBatch ? FlushInBackground() : Flush();
   return Status::Ok();
 }
 
@@ -74,7 +75,11 @@ Status Producer::Compress(Job& job) const {
   return Status::Ok();
 }
 
-Status Producer::Append(Job& job) {
+bool Producer::append_in_background() const {
+  return codec_ != log::Codec::kZstd && options_.fsync == log::FsyncPolicy::kBatch;
+}
+
+Status Producer::Append(Job& job, std::vector<WrittenRecord>* written) {
   Status failed;
   int64_t now = NowMs();
   std::vector<int64_t> next(partitions(), -1);  // offset of each partition's next written record
@@ -97,17 +102,23 @@ Status Producer::Append(Job& job) {
     }
     next[p] = *base;
   }
-  written_.reserve(written_.size() + job.order.size());
+  written->reserve(written->size() + job.order.size());
   for (int p : job.order)
-    if (next[p] >= 0) written_.push_back({p, next[p]++});
+    if (next[p] >= 0) written->push_back({p, next[p]++});
   return failed;
 }
 
 Status Producer::FinishOldest() {
   int w = in_flight_.front();
   in_flight_.pop_front();
+  Job& job = jobs_[w];
   Status st = workers_[w].Wait();
-  return st.ok() ? Append(jobs_[w]) : st;
+  if (append_in_background()) {
+    written_.insert(written_.end(), job.written.begin(), job.written.end());
+    job.written.clear();
+    return st;
+  }
+  return st.ok() ? Append(job, &written_) : st;
 }
 
 Status Producer::FinishBackground() {
@@ -116,15 +127,19 @@ Status Producer::FinishBackground() {
     if (failed.ok()) {
       failed = FinishOldest();
     } else {
-      (void)workers_[in_flight_.front()].Wait();
+      int w = in_flight_.front();
       in_flight_.pop_front();
+      (void)workers_[w].Wait();
+      jobs_[w].written.clear();  // appended after the failure: never reported
     }
   }
   return failed;
 }
 
 Status Producer::FlushInBackground() {
-  if (static_cast<int>(in_flight_.size()) == kCompressWorkers) {
+  // Appends on workers must be one at a time, in order: one worker then.
+  const int workers = append_in_background() ? 1 : kCompressWorkers;
+  if (static_cast<int>(in_flight_.size()) == workers) {
     Status st = FinishOldest();
     if (!st.ok()) {
       (void)FinishBackground();
@@ -133,14 +148,19 @@ Status Producer::FlushInBackground() {
     }
   }
   int w = next_worker_;
-  next_worker_ = (next_worker_ + 1) % kCompressWorkers;
+  next_worker_ = (next_worker_ + 1) % workers;
   Job& job = jobs_[w];
   TakePending(job);
-  if (!workers_[w].Start([this, &job] { return Compress(job); }).ok()) {
+  auto task = [this, &job] {
+    Status st = Compress(job);
+    if (st.ok() && append_in_background()) st = Append(job, &job.written);
+    return st;
+  };
+  if (!workers_[w].Start(task).ok()) {
     // No thread to be had: this one job is done here, after those before it.
     Status st = FinishBackground();
     if (st.ok()) st = Compress(job);
-    return st.ok() ? Append(job) : st;
+    return st.ok() ? Append(job, &written_) : st;
   }
   in_flight_.push_back(w);
   return Status::Ok();
@@ -152,7 +172,7 @@ Status Producer::Flush() {
   TakePending(job_);
   if (!st.ok()) return st;
   st = Compress(job_);
-  return st.ok() ? Append(job_) : st;
+  return st.ok() ? Append(job_, &written_) : st;
 }
 
 }  // namespace klog::client

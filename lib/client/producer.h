@@ -45,8 +45,9 @@ class Producer {
 
   // Queues a record; InvalidArgument for a bad partition or oversize record.
   // Flushes by itself when batch_bytes are pending or fsync is "always".
-  // With zstd, that flush compresses on worker threads while the caller
-  // goes on adding; its error, if any, is returned by a later Add or Flush.
+  // With zstd or --fsync batch, that flush runs on worker threads while
+  // the caller goes on adding; its error, if any, is returned by a later
+  // Add or Flush.
   Status Add(std::optional<int> partition, int64_t timestamp, std::optional<std::string_view> key,
              std::string_view value, const std::vector<log::HeaderView>& headers);
 
@@ -77,16 +78,20 @@ class Producer {
     std::vector<std::pair<int, log::BatchBuilder>> batches;
     std::vector<std::string> framed;
     std::vector<int> order;
+    std::vector<WrittenRecord> written;  // by a background append
   };
-  // zstd writes overlap: while this many jobs compress on worker threads,
-  // the caller parses input; appends stay on the caller, in job order.
+  // Background writes overlap the caller's parsing. With zstd, up to this
+  // many jobs compress on worker threads and the caller appends them in
+  // job order; with --fsync batch (and no zstd), one worker compresses,
+  // appends and syncs, so parsing goes on during the sync.
   static constexpr int kCompressWorkers = 2;
+  bool append_in_background() const;
 
   Producer() = default;
   void TakePending(Job& job);
   Status Compress(Job& job) const;
-  // Appends the job's batches; the records written go to written_.
-  Status Append(Job& job);
+  // Appends the job's batches; the records written go to *written.
+  Status Append(Job& job, std::vector<WrittenRecord>* written);
   Status FlushInBackground();
   // Appends the oldest job in the background once compressed.
   Status FinishOldest();

@@ -124,9 +124,11 @@ std::vector<std::string> ReadAllValues(const std::string& dir, const std::string
   }
 
 // With zstd the batches are compressed on worker threads and appended
-// behind them: the same promises hold when the disk fills there.
-void FullDiskDuringProduce(bool zstd) {
+// behind them, with --fsync batch appended and synced on one: the same
+// promises hold when the disk fills there.
+void FullDiskDuringProduce(bool zstd, bool fsync_batch) {
   CAPTURE(zstd);
+  CAPTURE(fsync_batch);
   auto Value = [zstd](int64_t i) { return zstd ? NoisyValue(i) : ::klog::testing::Value(i); };
   TempDir tmp;
   SmallFs fs(tmp.Join("fs"), "1m");
@@ -135,7 +137,9 @@ void FullDiskDuringProduce(bool zstd) {
   REQUIRE(K(data, {"topic", "create", "t", "--compression", zstd ? "zstd" : "none"}).exit_code == 0);
   std::string input;
   for (int64_t i = 0; i < 3000; ++i) input += Value(i) + "\n";  // ~2.7 MiB into 1 MiB (~2 MiB with zstd)
-  RunResult p = K(data, {"produce", "t", "--print-offsets", "--batch-size", "8KiB"}, input);
+  RunResult p =
+      K(data, {"produce", "t", "--print-offsets", "--batch-size", "8KiB", "--fsync", fsync_batch ? "batch" : "never"},
+        input);
   CHECK_NO_CRASH(p, "produce onto a full disk");
   CHECK(p.exit_code == 1);
   CHECK(p.err.find("No space left") != std::string::npos);
@@ -170,15 +174,16 @@ void FullDiskDuringProduce(bool zstd) {
   auto final_values = ReadAllValues(data, "t");
   CHECK(final_values.back() == "after-space-returned");
   CHECK(K(data, {"verify", "t"}).exit_code == 0);
-  rel::Figure(std::string("full disk: produce ") + (zstd ? "(zstd) " : "") +
+  rel::Figure(std::string("full disk: produce ") + (zstd ? "(zstd) " : "") + (fsync_batch ? "(--fsync batch) " : "") +
               "of 2.7 MiB into a 1 MiB tmpfs stopped with 'No space left' after " + std::to_string(printed.size()) +
               " acknowledged records, all read back; " + std::to_string(filler) +
               " more bytes of filler; appends resumed at offset " + std::to_string(printed.size()));
 }
 
 TEST_CASE("full disk: ENOSPC during produce is one clear error; acknowledged records stay; appends resume") {
-  FullDiskDuringProduce(false);
-  FullDiskDuringProduce(true);
+  FullDiskDuringProduce(false, false);
+  FullDiskDuringProduce(true, false);
+  FullDiskDuringProduce(false, true);
 }
 
 TEST_CASE("full disk: ENOSPC during a group commit is one clear error; the work resumes after space returns") {
