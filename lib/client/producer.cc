@@ -54,7 +54,6 @@ Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optio
   return Status::Ok();
 }
 
-
 void Producer::TakePending(Job& job) {
   job.batches.clear();
   job.order.swap(order_);
