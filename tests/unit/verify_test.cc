@@ -443,9 +443,12 @@ TEST_CASE("verify: an append in progress is never reported as damage") {
   auto w = OpenWriter(tmp.path(), Config(8 << 10));
   std::atomic<bool> stop{false};
   std::atomic<int> appended{0};
+  // Bounded: each verify reads the whole log, so an endless writer on a
+  // busy machine would make the checks ever slower.
+  constexpr int kMaxAppends = 20000;
   std::thread writer([&] {
     int i = 0;
-    while (!stop.load()) {
+    while (!stop.load() && i < kMaxAppends) {
       std::string b = MakeBatch({Value(i), Value(i + 1)}, kT0 + i);
       if (!w->Append(b, kT0).ok()) break;
       ++i;
