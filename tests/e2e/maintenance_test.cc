@@ -11,26 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "e2e/cli_fixture.h"
 #include "log/dump.h"
 #include "log/segment_name.h"
 #include "os/file.h"
-#include "support/run_klog.h"
-#include "support/temp_dir.h"
 
 namespace klog::testing {
 namespace {
-
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    out.push_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return out;
-}
 
 bool Has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
@@ -39,14 +26,11 @@ int64_t NowMs() {
       .count();
 }
 
-// A data directory of its own and shortcuts to run klog on it.
-class Maint {
+// CliFixture, with paths into the data directory and a shell that knows $T.
+class Maint : public CliFixture {
  public:
-  Maint() : data_(tmp_.Join("data")) {}
-  const std::string& data() const { return data_; }
-  const TempDir& tmp() const { return tmp_; }
   std::string Part(const std::string& topic, int p) const {
-    return data_ + "/topics/" + topic + "/" + std::to_string(p);
+    return data() + "/topics/" + topic + "/" + std::to_string(p);
   }
   std::string Seg(const std::string& topic, int p, int64_t base, const char* suffix = log::kLogSuffix) const {
     return log::SegmentPath(Part(topic, p), base, suffix);
@@ -56,23 +40,9 @@ class Maint {
     REQUIRE(s.ok());
     return *s;
   }
-
-  RunResult Run(const std::vector<std::string>& args, const std::string& in = "") const {
-    std::vector<std::string> full = {"--dir", data_};
-    full.insert(full.end(), args.begin(), args.end());
-    RunOptions o;
-    o.stdin_data = in;
-    return RunKlog(full, o);
-  }
-  std::string Ok(const std::vector<std::string>& args, const std::string& in = "") const {
-    RunResult r = Run(args, in);
-    INFO("klog " << args[0] << " ... stderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r.out;
-  }
   RunResult Shell(const std::string& script) const {
     RunOptions o;
-    o.env = {{"KLOG_DIR", data_}, {"T", tmp_.path()}};
+    o.env = {{"KLOG_DIR", data()}, {"T", tmp().path()}};
     return RunShell(script, o);
   }
   // Every path under the data directory with its size, mode and mtime.
@@ -81,10 +51,6 @@ class Maint {
     REQUIRE(r.exit_code == 0);
     return r.out;
   }
-
- private:
-  TempDir tmp_;
-  std::string data_;
 };
 
 // Batch positions of one segment, read through the library (the tests
@@ -123,7 +89,7 @@ void MakeBigTopic(const Maint& k, const std::string& extra_flag = "") {
 
 // The one partition's status line of `klog verify t` output.
 std::string VerifyLine(const RunResult& r) {
-  for (const auto& l : SplitLines(r.out))
+  for (const auto& l : Lines(r.out))
     if (l.rfind("t/0: ", 0) == 0 && !Has(l, "repaired:") && !Has(l, "   and ")) return l;
   return "";
 }
@@ -141,7 +107,7 @@ std::map<std::string, double> ParsePrometheus(const std::string& text) {
   std::string current;
   REQUIRE(!text.empty());
   REQUIRE(text.back() == '\n');
-  for (const auto& line : SplitLines(text)) {
+  for (const auto& line : Lines(text)) {
     INFO("line: " << line);
     std::smatch m;
     if (std::regex_match(line, m, kComment)) {
@@ -178,7 +144,7 @@ TEST_CASE("verify: clean data is OK, per partition, exit 0; --json is one docume
   RunResult r = k.Run({"verify"});
   CHECK(r.exit_code == 0);
   CHECK(r.err == "");
-  auto lines = SplitLines(r.out);
+  auto lines = Lines(r.out);
   REQUIRE(lines.size() == 3);
   CHECK(lines[0].rfind("t/0: OK: ", 0) == 0);
   CHECK(lines[1].rfind("t/1: OK: ", 0) == 0);
@@ -302,7 +268,7 @@ TEST_CASE("verify --repair cuts a torn tail and keeps every whole batch; produci
 
   r = k.Run({"verify", "--repair"});
   CHECK(r.exit_code == 0);
-  auto lines = SplitLines(r.out);
+  auto lines = Lines(r.out);
   REQUIRE(lines.size() >= 3);  // the indexes may need mending too: said on a line of its own
   CHECK(lines[0].rfind("t/0: DAMAGED: ", 0) == 0);
   CHECK(lines[1] ==
@@ -347,7 +313,7 @@ TEST_CASE("dump: one line per batch with offsets, count, bytes, codec, timestamp
        "{\"value\":\"a\",\"timestamp\":1764000000000}\n{\"value\":\"b\",\"timestamp\":1764000000005}\n");
   k.Ok({"produce", "t", "--format", "json"}, "{\"value\":\"c\",\"timestamp\":1764000001000}\n");
   std::string out = k.Ok({"dump", "t"});
-  auto lines = SplitLines(out);
+  auto lines = Lines(out);
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].rfind("base=0 last=1 count=2 bytes=", 0) == 0);
   CHECK(Has(lines[0],
@@ -367,14 +333,14 @@ TEST_CASE("dump --records escapes what is not printable; --json is one object pe
        "{\"key\":\"k\\\"\",\"value\":{\"base64\":\"YQBiCv8=\"},\"headers\":[{\"key\":\"h\",\"value\":\"x\"},"
        "{\"key\":\"n\",\"value\":null}],\"timestamp\":1764000000000}\n"
        "{\"value\":\"caf\xc3\xa9\",\"timestamp\":1764000000001}\n");
-  auto lines = SplitLines(k.Ok({"dump", "t", "--records"}));
+  auto lines = Lines(k.Ok({"dump", "t", "--records"}));
   REQUIRE(lines.size() == 3);
   CHECK(lines[1] ==
         "  offset=0 timestamp=2025-11-24T16:00:00.000Z key=\"k\\\"\" value=\"a\\x00b\\n\\xff\" "
         "headers=[\"h\"=\"x\",\"n\"=null]");
   CHECK(lines[2] == "  offset=1 timestamp=2025-11-24T16:00:00.001Z key=- value=\"caf\xc3\xa9\" headers=[]");
 
-  auto json_lines = SplitLines(k.Ok({"dump", "t", "--records", "--json"}));
+  auto json_lines = Lines(k.Ok({"dump", "t", "--records", "--json"}));
   REQUIRE(json_lines.size() == 1);
   auto b = nlohmann::json::parse(json_lines[0]);
   CHECK(b["base_offset"] == 0);
@@ -390,11 +356,11 @@ TEST_CASE("dump --records escapes what is not printable; --json is one object pe
   CHECK(b["records"][0]["key"] == "k\"");
   CHECK(b["records"][1]["key"].is_null());
   // The records are what consume --format json prints, so they can be produced again.
-  auto consumed = SplitLines(k.Ok({"consume", "t", "--format", "json"}));
+  auto consumed = Lines(k.Ok({"consume", "t", "--format", "json"}));
   REQUIRE(consumed.size() == 2);
   CHECK(nlohmann::json::parse(consumed[0]) == b["records"][0]);
   CHECK(nlohmann::json::parse(consumed[1]) == b["records"][1]);
-  CHECK_FALSE(nlohmann::json::parse(SplitLines(k.Ok({"dump", "t", "--json"}))[0]).contains("records"));
+  CHECK_FALSE(nlohmann::json::parse(Lines(k.Ok({"dump", "t", "--json"}))[0]).contains("records"));
 }
 
 TEST_CASE("dump shows a batch that fails its checksum and goes on") {
@@ -405,14 +371,14 @@ TEST_CASE("dump shows a batch that fails its checksum and goes on") {
   FlipBit(k.Seg("t", 0, 0), pos[1] + 60, 0);
   RunResult r = k.Run({"dump", "t", "--records"});
   CHECK(r.exit_code == 0);
-  auto lines = SplitLines(r.out);
+  auto lines = Lines(r.out);
   REQUIRE(lines.size() == 8);
   CHECK(Has(lines[3], " crc=BAD "));
   CHECK(Has(lines[3], "problem=\"checksum mismatch\""));
   CHECK(lines[4] == "  (records not shown: checksum mismatch)");
   CHECK(Has(lines[5], " crc=ok "));
   CHECK(lines[6].rfind("  offset=4 ", 0) == 0);
-  auto j = nlohmann::json::parse(SplitLines(k.Ok({"dump", "t", "--json", "--records"}))[1]);
+  auto j = nlohmann::json::parse(Lines(k.Ok({"dump", "t", "--json", "--records"}))[1]);
   CHECK(j["crc_ok"] == false);
   CHECK(j["records"].is_null());
 }
@@ -459,7 +425,7 @@ TEST_CASE("retention by age: --dry-run shows, retention deletes whole old segmen
 
   r = k.Run({"retention", "--dry-run"});
   CHECK(r.exit_code == 0);
-  auto lines = SplitLines(r.out);
+  auto lines = Lines(r.out);
   REQUIRE(lines.size() >= 2);
   CHECK(lines[0].rfind("TOPIC", 0) == 0);
   CHECK(Has(r.err, "dry run: would delete "));
@@ -521,14 +487,14 @@ TEST_CASE("retention by size across many segments, never the active one; a reade
   CHECK(left.back() == segs.back());  // the active segment stays
   const int64_t start = left.front();
   std::string ret = ReadAll(k.tmp().Join("ret"));
-  CHECK(SplitLines(ret).size() == segs.size() - left.size() + 1);  // header + one line per deleted segment
+  CHECK(Lines(ret).size() == segs.size() - left.size() + 1);  // header + one line per deleted segment
   CHECK(Has(ret, log::SegmentFileName(segs[0], log::kLogSuffix)));
 
   std::string out = ReadAll(k.tmp().Join("out"));
   std::string err = ReadAll(k.tmp().Join("err"));
   int rc = std::stoi(ReadAll(k.tmp().Join("rc")));
   INFO("consume stderr: " << err);
-  auto got = SplitLines(out);
+  auto got = Lines(out);
   REQUIRE(got.size() >= 2000);  // it read a good deal before retention ran
   REQUIRE(got.size() < 15000);
   // A clean prefix: nothing skipped, nothing twice, nothing torn.
