@@ -51,12 +51,12 @@ class RecordSink {
     if (options_.format == InputFormat::kJson) {
       auto rec = format::ParseRecordJson(text);
       if (!rec.ok()) return rec.status();
-      std::vector<log::HeaderView> hv = headers_;
-      for (const auto& h : rec->HeaderViews()) hv.push_back(h);
+      json_headers_.assign(headers_.begin(), headers_.end());  // reused: no allocation per record
+      for (const auto& h : rec->HeaderViews()) json_headers_.push_back(h);
       std::optional<std::string_view> key;
       if (rec->key) key = *rec->key;
       else if (options_.key) key = *options_.key;
-      return producer_.Add(rec->partition, rec->timestamp.value_or(now), key, rec->value, hv);
+      return producer_.Add(rec->partition, rec->timestamp.value_or(now), key, rec->value, json_headers_);
     }
     std::optional<std::string_view> key;
     if (options_.key) key = *options_.key;
@@ -82,6 +82,7 @@ class RecordSink {
   const WrittenCallback& on_written_;
   std::string unit_;
   std::vector<log::HeaderView> headers_;
+  std::vector<log::HeaderView> json_headers_;  // -H headers, then the record's own
 };
 
 }  // namespace
