@@ -66,7 +66,7 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-Output::Output(int fd) : fd_(fd) {
+Output::Output(int fd) : fd_(fd), is_pipe_(os::IsPipe(fd)) {
   buf_.reserve(kFlushAt + 65536);
   os::EnlargePipe(fd_);
 }
@@ -84,6 +84,12 @@ Status Output::Flush() {
     done += static_cast<size_t>(w);
   }
   buf_.clear();
+  return Status::Ok();
+}
+
+Status Output::FlushAndCheckReader() {
+  KLOG_RETURN_IF_ERROR(Flush());
+  if (is_pipe_ && os::ReaderGone(fd_)) return Status::OutOfRange("stdout closed");
   return Status::Ok();
 }
 

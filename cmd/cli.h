@@ -59,10 +59,16 @@ class Output {
   std::string& buffer() { return buf_; }
   Status MaybeFlush() { return buf_.size() >= kFlushAt ? Flush() : Status::Ok(); }
   Status Flush();
+  // Flushes, then says kOutOfRange too when the output is a pipe whose
+  // reader has gone even though nothing was left to write.
+  Status FlushAndCheckReader();
+  // The output's descriptor when it is a pipe or socket, else -1.
+  int pipe_fd() const { return is_pipe_ ? fd_ : -1; }
 
  private:
   static constexpr size_t kFlushAt = 256 * 1024;
   int fd_;
+  bool is_pipe_;
   std::string buf_;
 };
 

@@ -50,7 +50,8 @@ class PrintSink : public client::RecordSink {
     else format::AppendRecordJson(out_.buffer(), topic, partition, r);
     return out_.MaybeFlush();
   }
-  Status Idle() override { return out_.Flush(); }
+  Status Idle() override { return out_.FlushAndCheckReader(); }
+  int output_pipe() const override { return out_.pipe_fd(); }
 
  private:
   Output& out_;

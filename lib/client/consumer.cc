@@ -142,7 +142,7 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
       }
       KLOG_RETURN_IF_ERROR(sink.Idle());
       if (stop && stop->load()) return Status::Ok();
-      watcher.Wait(1000);
+      watcher.Wait(1000, sink.output_pipe());
     }
   }
 }

@@ -36,6 +36,9 @@ class RecordSink {
   virtual Status Deliver(std::string_view topic, int partition, const log::RecordView& record) = 0;
   // Called before waiting for more input: flush what is buffered.
   virtual Status Idle() = 0;
+  // A pipe the sink writes to, or -1: waiting for input also ends when its
+  // reader goes away, so that Idle can say stop.
+  virtual int output_pipe() const { return -1; }
 };
 
 struct ConsumeOptions {

@@ -92,7 +92,7 @@ class GroupRun {
         if (idle.code() == Code::kOutOfRange) return Status::Ok();
         KLOG_RETURN_IF_ERROR(idle);
         if (SteadyMs() - last_commit_ >= o_.commit_interval_ms) KLOG_RETURN_IF_ERROR(CommitAll());
-        watcher_.Wait(member_->has_pending() ? 20 : 100);
+        watcher_.Wait(member_->has_pending() ? 20 : 100, sink_.output_pipe());
       }
     }
   }

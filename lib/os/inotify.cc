@@ -22,9 +22,10 @@ Status DirWatcher::Watch(const std::string& dir) {
   return Status::Ok();
 }
 
-bool DirWatcher::Wait(int timeout_ms) {
-  struct pollfd pfd = {fd_, POLLIN, 0};
-  int r = ::poll(&pfd, 1, timeout_ms);
+bool DirWatcher::Wait(int timeout_ms, int output_fd) {
+  // No events asked of output_fd: poll wakes on its POLLERR/POLLHUP alone.
+  struct pollfd pfds[2] = {{fd_, POLLIN, 0}, {output_fd, 0, 0}};
+  int r = ::poll(pfds, output_fd >= 0 ? 2 : 1, timeout_ms);
   if (r <= 0) return false;
   alignas(struct inotify_event) char buf[16384];
   while (::read(fd_, buf, sizeof buf) > 0) {

@@ -17,9 +17,10 @@ class DirWatcher {
 
   Status Watch(const std::string& dir);
   // Blocks until something changed in a watched directory, `timeout_ms`
-  // passed (-1: no limit) or a signal arrived; drains pending events.
-  // True when something changed.
-  bool Wait(int timeout_ms);
+  // passed (-1: no limit), a signal arrived or, when `output_fd` is a pipe
+  // (else -1), its reader went away; drains pending events. True when
+  // something changed or the reader went away.
+  bool Wait(int timeout_ms, int output_fd = -1);
 
  private:
   int fd_ = -1;

@@ -1,15 +1,28 @@
 #include "os/pipe.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 namespace klog::os {
+
+bool IsPipe(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
 
 void EnlargePipe(int fd) {
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return;
   constexpr int kPipeBytes = 1 << 20;  // /proc/sys/fs/pipe-max-size's default
   if (::fcntl(fd, F_GETPIPE_SZ) < kPipeBytes) (void)::fcntl(fd, F_SETPIPE_SZ, kPipeBytes);
+}
+
+bool ReaderGone(int fd) {
+  // No events asked for: poll reports only POLLERR (a pipe without readers)
+  // and POLLHUP (a socket shut down), without blocking.
+  struct pollfd pfd = {fd, 0, 0};
+  return ::poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP)) != 0;
 }
 
 }  // namespace klog::os

@@ -3,9 +3,18 @@
 
 namespace klog::os {
 
+// True when fd is a pipe (or FIFO) or a socket: a stream with a reader at
+// the other end, not a file or a terminal.
+bool IsPipe(int fd);
+
 // When fd is a pipe, asks the kernel for a 1 MiB buffer instead of 64 KiB
 // (silently keeps what it has if refused): with the default, a 256 KiB
 // write or read takes several switches between klog and its neighbour.
 void EnlargePipe(int fd);
+
+// True when fd, a pipe or socket klog writes to, has lost its reader. A
+// follower with nothing to write would otherwise never learn it (write(2)
+// is what reports EPIPE), and `consume -f | head` would outlive head.
+bool ReaderGone(int fd);
 
 }  // namespace klog::os

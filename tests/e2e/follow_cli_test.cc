@@ -123,6 +123,21 @@ TEST_CASE("consume -f | head -3 ends when head does") {
   CHECK(r.err == "");
 }
 
+TEST_CASE("consume -f ends when its reader goes away although nothing new arrives") {
+  // All of it fits in the pipe, so klog is waiting for new records, not
+  // writing, when head exits: only watching the pipe tells it to stop.
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t", "a", "b", "c"});
+  for (const char* group : {"", " -g g"}) {
+    CAPTURE(group);
+    RunResult r = k.Shell(std::string("exec bash -c 'timeout 10 klog consume t -f") + group +
+                          " | head -1; echo \"status=${PIPESTATUS[0]}\"'");
+    CHECK(r.out == "a\nstatus=0\n");
+    CHECK(r.err == "");
+  }
+}
+
 TEST_CASE("produce --linger: a slow writer's record is visible while the producer still runs") {
   CliFixture k;
   k.Ok({"topic", "create", "t"});
