@@ -167,6 +167,9 @@ TEST_CASE("group chaos: members killed, stopped and started at random; nothing l
 
   produce(50);
   for (int i = 0; i < 3; ++i) start_member();
+  // The group exists once a first member has joined; on a busy machine that
+  // can take a while, and "unknown group" before then is right.
+  REQUIRE(WaitFor([&] { return RunKlog({"--dir", k.data(), "group", "describe", group}).exit_code == 0; }, 20000));
   auto t0 = Clock::now();
   auto next_action = t0 + std::chrono::milliseconds(1500);  // let the first members settle
   auto next_produce = t0;
