@@ -55,13 +55,25 @@ Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optio
 }
 
 void Producer::TakePending(Job& job) {
+  // The job's builders from its last write keep their buffers: they become
+  // the partitions' next builders, so a batch does not grow a fresh
+  // megabyte (reallocating and faulting in pages) each time.
+  for (auto& [p, builder] : job.batches) {
+    builder.Clear();  // already, unless that write failed or was dropped
+    spare_.push_back(std::move(builder));
+  }
   job.batches.clear();
   job.order.swap(order_);
   order_.clear();
   for (int p = 0; p < partitions(); ++p) {
     if (parts_[p].builder.empty()) continue;
     job.batches.emplace_back(p, std::move(parts_[p].builder));
-    parts_[p].builder = log::BatchBuilder();
+    if (spare_.empty()) {
+      parts_[p].builder = log::BatchBuilder();
+    } else {
+      parts_[p].builder = std::move(spare_.back());
+      spare_.pop_back();
+    }
   }
   pending_bytes_ = 0;
   sticky_ = (sticky_ + 1) % partitions();

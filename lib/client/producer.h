@@ -106,6 +106,7 @@ class Producer {
   log::LogConfig log_config_;
   std::vector<Part> parts_;
   std::vector<int> order_;  // partition of each pending record, in input order
+  std::vector<log::BatchBuilder> spare_;  // emptied builders with their buffers
   size_t pending_bytes_ = 0;
   int sticky_ = 0;
   Job job_;  // the write on this thread

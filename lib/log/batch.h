@@ -134,10 +134,16 @@ class BatchBuilder {
   static size_t EncodedRecordSize(std::optional<std::string_view> key, std::string_view value,
                                   const std::vector<HeaderView>& headers);
 
-  // Builds the batch into `out` (cleared first) and resets the builder.
-  // zstd level 1: on log lines it compresses within 1% of level 3, and
-  // half again as fast (compression is most of a compressed produce).
-  Status Finish(Codec codec, std::string& out, int zstd_level = 1);
+  // Drops the records added, keeping the buffers' capacity.
+  void Clear() {
+    records_.clear();
+    count_ = 0;
+  }
+
+  // Builds the batch into `out` (cleared first) and resets the builder,
+  // which keeps its buffers' capacity for the next batch. zstd runs at
+  // level 1 with a small hash table (see batch.cc).
+  Status Finish(Codec codec, std::string& out);
 
  private:
   std::string records_;     // header room, then the records (see batch.cc)
