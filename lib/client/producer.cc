@@ -1,6 +1,7 @@
 #include "client/producer.h"
 
 #include <chrono>
+#include <functional>
 
 #include "util/murmur2.h"
 
@@ -86,11 +87,11 @@ Status Producer::Compress(Job& job) const {
   return Status::Ok();
 }
 
-bool Producer::append_in_background() const {
+bool Producer::sync_in_background() const {
   return codec_ != log::Codec::kZstd && options_.fsync == log::FsyncPolicy::kBatch;
 }
 
-Status Producer::Append(Job& job, std::vector<WrittenRecord>* written) {
+Status Producer::Append(Job& job, std::vector<WrittenRecord>* written, std::vector<log::PendingSync>* sync_later) {
   Status failed;
   int64_t now = NowMs();
   std::vector<int64_t> next(partitions(), -1);  // offset of each partition's next written record
@@ -106,7 +107,7 @@ Status Producer::Append(Job& job, std::vector<WrittenRecord>* written) {
       }
       part.writer = std::move(w).value();
     }
-    auto base = part.writer->Append(job.framed[i], now);
+    auto base = part.writer->Append(job.framed[i], now, sync_later);
     if (!base.ok()) {
       failed = base.status();  // the batches after it are dropped: reported as not written
       break;
@@ -119,16 +120,26 @@ Status Producer::Append(Job& job, std::vector<WrittenRecord>* written) {
   return failed;
 }
 
+namespace {
+Status RunSyncs(std::vector<log::PendingSync>& syncs) {
+  for (auto& s : syncs) KLOG_RETURN_IF_ERROR(s.Run());
+  return Status::Ok();
+}
+}  // namespace
+
+Status Producer::Report(Job& job, Status synced) {
+  job.syncs.clear();
+  if (synced.ok()) written_.insert(written_.end(), job.written.begin(), job.written.end());
+  job.written.clear();  // else not known to be synced: never reported
+  return synced;
+}
+
 Status Producer::FinishOldest() {
   int w = in_flight_.front();
   in_flight_.pop_front();
   Job& job = jobs_[w];
   Status st = workers_[w].Wait();
-  if (append_in_background()) {
-    written_.insert(written_.end(), job.written.begin(), job.written.end());
-    job.written.clear();
-    return st;
-  }
+  if (sync_in_background()) return Report(job, st);
   return st.ok() ? Append(job, &written_) : st;
 }
 
@@ -141,16 +152,14 @@ Status Producer::FinishBackground() {
       int w = in_flight_.front();
       in_flight_.pop_front();
       (void)workers_[w].Wait();
-      jobs_[w].written.clear();  // appended after the failure: never reported
+      (void)Report(jobs_[w], failed);  // after the failure: never reported
     }
   }
   return failed;
 }
 
 Status Producer::FlushInBackground() {
-  // Appends on workers must be one at a time, in order: one worker then.
-  const int workers = append_in_background() ? 1 : kCompressWorkers;
-  if (static_cast<int>(in_flight_.size()) == workers) {
+  if (static_cast<int>(in_flight_.size()) == kWorkers) {
     Status st = FinishOldest();
     if (!st.ok()) {
       (void)FinishBackground();
@@ -159,17 +168,29 @@ Status Producer::FlushInBackground() {
     }
   }
   int w = next_worker_;
-  next_worker_ = (next_worker_ + 1) % workers;
+  next_worker_ = (next_worker_ + 1) % kWorkers;
   Job& job = jobs_[w];
   TakePending(job);
-  auto task = [this, &job] {
+  std::function<Status()> task;
+  if (sync_in_background()) {
+    // Written here, in input order; only the syncs wait on the worker.
     Status st = Compress(job);
-    if (st.ok() && append_in_background()) st = Append(job, &job.written);
-    return st;
-  };
+    if (st.ok()) st = Append(job, &job.written, &job.syncs);
+    if (!st.ok()) {
+      // What this job wrote before the failure counts once synced, after
+      // the jobs before it.
+      Status before = FinishBackground();
+      (void)Report(job, before.ok() ? RunSyncs(job.syncs) : before);
+      return before.ok() ? st : before;
+    }
+    task = [&job] { return RunSyncs(job.syncs); };
+  } else {
+    task = [this, &job] { return Compress(job); };
+  }
   if (!workers_[w].Start(task).ok()) {
     // No thread to be had: this one job is done here, after those before it.
     Status st = FinishBackground();
+    if (sync_in_background()) return Report(job, st.ok() ? RunSyncs(job.syncs) : st);
     if (st.ok()) st = Compress(job);
     return st.ok() ? Append(job, &written_) : st;
   }

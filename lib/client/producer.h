@@ -78,22 +78,30 @@ class Producer {
     std::vector<std::pair<int, log::BatchBuilder>> batches;
     std::vector<std::string> framed;
     std::vector<int> order;
-    std::vector<WrittenRecord> written;  // by a background append
+    std::vector<log::PendingSync> syncs;  // left to a worker
+    std::vector<WrittenRecord> written;   // reported once the syncs are done
   };
-  // Background writes overlap the caller's parsing. With zstd, up to this
-  // many jobs compress on worker threads and the caller appends them in
-  // job order; with --fsync batch (and no zstd), one worker compresses,
-  // appends and syncs, so parsing goes on during the sync.
-  static constexpr int kCompressWorkers = 2;
-  bool append_in_background() const;
+  // Background work overlaps the caller's parsing, up to this many jobs at
+  // once. With zstd, jobs compress on worker threads and the caller
+  // appends them in job order; with --fsync batch (and no zstd), the
+  // caller appends and a worker syncs, so the next batch is parsed and
+  // written during the sync.
+  static constexpr int kWorkers = 2;
+  bool sync_in_background() const;
 
   Producer() = default;
   void TakePending(Job& job);
   Status Compress(Job& job) const;
-  // Appends the job's batches; the records written go to *written.
-  Status Append(Job& job, std::vector<WrittenRecord>* written);
+  // Appends the job's batches; the records written go to *written. With
+  // `sync_later`, fsync "batch" syncs are left there (PartitionWriter).
+  Status Append(Job& job, std::vector<WrittenRecord>* written,
+                std::vector<log::PendingSync>* sync_later = nullptr);
+  // Reports the records of a job whose syncs ended in `synced`, only if
+  // they succeeded; clears the job's syncs and records. Returns `synced`.
+  Status Report(Job& job, Status synced);
   Status FlushInBackground();
-  // Appends the oldest job in the background once compressed.
+  // Waits for the oldest job in the background, then appends it (zstd)
+  // or reports it (--fsync batch).
   Status FinishOldest();
   // Finishes every job in the background; after an error, the jobs behind
   // it are dropped (never written out of order) and the error returned.
@@ -111,10 +119,10 @@ class Producer {
   int sticky_ = 0;
   Job job_;  // the write on this thread
   std::vector<WrittenRecord> written_;
-  std::array<Job, kCompressWorkers> jobs_;
+  std::array<Job, kWorkers> jobs_;
   std::deque<int> in_flight_;  // indexes into jobs_/workers_, oldest first
   int next_worker_ = 0;
-  std::array<util::WorkerThread, kCompressWorkers> workers_;  // last: joined before the jobs go
+  std::array<util::WorkerThread, kWorkers> workers_;  // last: joined before the jobs go
 };
 
 int64_t NowMs();

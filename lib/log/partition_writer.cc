@@ -159,7 +159,7 @@ Status PartitionWriter::Roll(int64_t now_ms) {
   return deleted.status();
 }
 
-Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms) {
+Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms, std::vector<PendingSync>* sync_later) {
   BatchHeader h;
   if (batch.size() < kBatchHeaderSize) return Status::InvalidArgument("short batch");
   KLOG_RETURN_IF_ERROR(ParseBatchHeader(batch.data(), h));
@@ -200,7 +200,11 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms) {
   size_ += batch.size();
   next_offset_ += h.record_count;
   max_ts_ = std::max(max_ts_, h.max_timestamp);
-  if (config_.fsync != FsyncPolicy::kNever) {
+  if (config_.fsync == FsyncPolicy::kBatch && sync_later) {
+    auto segment = log_.Dup();
+    if (!segment.ok()) return segment.status().WithContext(label_);
+    sync_later->push_back({std::move(segment).value(), label_});
+  } else if (config_.fsync != FsyncPolicy::kNever) {
     KLOG_RETURN_IF_ERROR(log_.DataSync().WithContext(label_));
     if (config_.fsync == FsyncPolicy::kAlways) {
       KLOG_RETURN_IF_ERROR(offset_index_.DataSync());

@@ -27,6 +27,13 @@ struct RecoveryReport {
   bool rebuilt_indexes = false;
 };
 
+// A sync of a segment file that Append left to its caller.
+struct PendingSync {
+  os::File segment;   // a descriptor of its own: the writer may roll meanwhile
+  std::string label;  // names the partition in messages
+  Status Run() { return segment.DataSync().WithContext(label); }
+};
+
 class PartitionWriter {
  public:
   // `label` names the partition in messages ("topic 'events' partition 3").
@@ -36,7 +43,11 @@ class PartitionWriter {
 
   // Appends one batch made by BatchBuilder::Finish; patches its base offset.
   // Returns the base offset. `now_ms` drives age-based roll and retention.
-  Result<int64_t> Append(std::string& batch, int64_t now_ms);
+  // With fsync "batch" and `sync_later`, the segment is not synced here:
+  // the sync is added to *sync_later, for the caller to run (on any
+  // thread) before it reports the batch, so that it can write the next
+  // batch while this one syncs.
+  Result<int64_t> Append(std::string& batch, int64_t now_ms, std::vector<PendingSync>* sync_later = nullptr);
 
   // Takes the lock and recovers the active segment (torn tail, indexes)
   // without appending; what was done goes to *report.

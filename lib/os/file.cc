@@ -124,6 +124,12 @@ Status File::DataSync() {
   return Status::Ok();
 }
 
+Result<File> File::Dup() const {
+  int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return ErrnoStatus("dup", path_, errno);
+  return File(fd, path_);
+}
+
 namespace {
 Result<File> LockWith(const std::string& path, int op) {
   // O_RDWR|O_CREAT: fine on a writable directory; the lock file is never removed.

@@ -46,6 +46,9 @@ class File {
   Result<uint64_t> Size() const;
   Status Truncate(uint64_t size);
   Status DataSync();
+  // A second descriptor for the same open file (for a sync on another
+  // thread that must not care whether this one is closed meanwhile).
+  Result<File> Dup() const;
   void Close();
 
  private:

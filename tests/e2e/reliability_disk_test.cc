@@ -124,7 +124,7 @@ std::vector<std::string> ReadAllValues(const std::string& dir, const std::string
   }
 
 // With zstd the batches are compressed on worker threads and appended
-// behind them, with --fsync batch appended and synced on one: the same
+// behind them, with --fsync batch appended here and synced on one: the same
 // promises hold when the disk fills there.
 void FullDiskDuringProduce(bool zstd, bool fsync_batch) {
   CAPTURE(zstd);

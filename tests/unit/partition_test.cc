@@ -474,3 +474,34 @@ TEST_CASE("SegmentsToDelete: the pure retention decision") {
     CHECK(SegmentsToDelete(s, 50000, 150, now) == 2);  // size only
   }
 }
+
+TEST_CASE("--fsync batch can leave each batch's sync to the caller, for the segment that batch went to") {
+  auto Batch = [](const std::string& value) {
+    BatchBuilder b;
+    b.Add(kT0, std::nullopt, value, {});
+    std::string raw;
+    REQUIRE(b.Finish(Codec::kNone, raw).ok());
+    return raw;
+  };
+  for (FsyncPolicy policy : {FsyncPolicy::kNever, FsyncPolicy::kBatch, FsyncPolicy::kAlways}) {
+    CAPTURE(static_cast<int>(policy));
+    TempDir dir;
+    LogConfig config = Config(4096);
+    config.fsync = policy;
+    auto w = OpenWriter(dir.path(), config);
+    std::vector<PendingSync> later;
+    std::string a = Batch("small"), b = Batch(std::string(10000, 'B'));  // b rolls to segment 1
+    REQUIRE(w->Append(a, kT0, &later).ok());
+    REQUIRE(w->Append(b, kT0, &later).ok());
+    if (policy != FsyncPolicy::kBatch) {
+      CHECK(later.empty());  // never: no sync; always: synced right there
+      continue;
+    }
+    REQUIRE(later.size() == 2);
+    CHECK(later[0].segment.path() == SegmentPath(dir.path(), 0, kLogSuffix));
+    CHECK(later[1].segment.path() == SegmentPath(dir.path(), 1, kLogSuffix));
+    w.reset();  // the writer's own descriptors are gone; the syncs' stay open
+    for (auto& s : later) CHECK(s.Run().ok());
+    CHECK(ReadValues(dir.path()) == std::vector<std::string>{"small", std::string(10000, 'B')});
+  }
+}
