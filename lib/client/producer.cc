@@ -34,7 +34,6 @@ Result<std::unique_ptr<Producer>> Producer::Open(const topic::TopicStore& store,
 
 Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optional<std::string_view> key,
                      std::string_view value, const std::vector<log::HeaderView>& headers) {
-  size_t size = log::BatchBuilder::EncodedRecordSize(key, value, headers);
   if (value.size() + (key ? key->size() : 0) > options_.max_record_bytes)
     return Status::InvalidArgument("record of " + std::to_string(value.size() + (key ? key->size() : 0)) +
                                    " bytes exceeds --max-record-size " + std::to_string(options_.max_record_bytes));
@@ -46,9 +45,8 @@ Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optio
   if (p < 0 || p >= partitions())
     return Status::InvalidArgument("topic '" + topic_ + "' has no partition " + std::to_string(p) + " (it has " +
                                    std::to_string(partitions()) + ")");
-  parts_[p].builder.Add(timestamp, key, value, headers);
+  pending_bytes_ += parts_[p].builder.Add(timestamp, key, value, headers);
   order_.push_back(p);
-  pending_bytes_ += size;
   if (options_.fsync == log::FsyncPolicy::kAlways) return Flush();
   if (pending_bytes_ >= options_.batch_bytes)
     return codec_ == log::Codec::kZstd || options_.fsync == log::FsyncPolicy::kBatch ? FlushInBackground() : Flush();

@@ -2,7 +2,9 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstring>
 
 #include "util/crc32c.h"
 #include "util/endian.h"
@@ -235,55 +237,51 @@ namespace {
 
 }  // namespace
 
-size_t BatchBuilder::EncodedRecordSize(std::optional<std::string_view> key, std::string_view value,
-                                       const std::vector<HeaderView>& headers) {
-  size_t body = RecordBodySize(0, 0, key, value, headers) + 2 * util::kMaxVarintBytes;
-  return body + VarintSize(static_cast<int64_t>(body));
-}
-
 // records_ holds kBatchHeaderSize bytes of room before the first record, so
 // that Finish fills in the header in place and hands the buffer over without
-// copying the records (size_bytes() does not count that room).
-void BatchBuilder::Add(int64_t timestamp, std::optional<std::string_view> key, std::string_view value,
-                       const std::vector<HeaderView>& headers) {
+// copying the records. Its size is room to write into, of which used_ bytes
+// are in use: records go straight in with memcpy, and the room is zero-filled
+// only when it grows (appending piece by piece cost three times as much).
+size_t BatchBuilder::Add(int64_t timestamp, std::optional<std::string_view> key, std::string_view value,
+                         const std::vector<HeaderView>& headers) {
   if (count_ == 0) {
     first_ts_ = timestamp;
     max_ts_ = timestamp;
-    records_.resize(kBatchHeaderSize);
+    used_ = kBatchHeaderSize;
   }
   if (timestamp > max_ts_) max_ts_ = timestamp;
   int64_t ts_delta = timestamp - first_ts_;
   int64_t off_delta = count_;
   size_t body = RecordBodySize(ts_delta, off_delta, key, value, headers);
-  // Varints go through a small buffer and bytes straight in: appending
-  // never zero-fills first, as resize() would.
-  char buf[4 * util::kMaxVarintBytes + 1];
-  char* p = PutVarintAt(buf, static_cast<int64_t>(body));
+  size_t size = VarintSize(static_cast<int64_t>(body)) + body;
+  if (used_ + size > records_.size()) records_.resize(std::max({records_.size() * 2, used_ + size, size_t{4096}}));
+  char* p = records_.data() + used_;
+  auto put = [&p](std::string_view bytes) {
+    std::memcpy(p, bytes.data(), bytes.size());
+    p += bytes.size();
+  };
+  p = PutVarintAt(p, static_cast<int64_t>(body));
   *p++ = '\0';
   p = PutVarintAt(p, ts_delta);
   p = PutVarintAt(p, off_delta);
   if (key) {
     p = PutVarintAt(p, static_cast<int64_t>(key->size()));
-    records_.append(buf, static_cast<size_t>(p - buf));
-    records_.append(*key);
-    p = buf;
+    put(*key);
   } else {
     p = PutVarintAt(p, -1);
   }
   p = PutVarintAt(p, static_cast<int64_t>(value.size()));
-  records_.append(buf, static_cast<size_t>(p - buf));
-  records_.append(value);
-  p = PutVarintAt(buf, static_cast<int64_t>(headers.size()));
-  records_.append(buf, static_cast<size_t>(p - buf));
+  put(value);
+  p = PutVarintAt(p, static_cast<int64_t>(headers.size()));
   for (const auto& h : headers) {
-    p = PutVarintAt(buf, static_cast<int64_t>(h.name.size()));
-    records_.append(buf, static_cast<size_t>(p - buf));
-    records_.append(h.name);
-    p = PutVarintAt(buf, h.value ? static_cast<int64_t>(h.value->size()) : -1);
-    records_.append(buf, static_cast<size_t>(p - buf));
-    if (h.value) records_.append(*h.value);
+    p = PutVarintAt(p, static_cast<int64_t>(h.name.size()));
+    put(h.name);
+    p = PutVarintAt(p, h.value ? static_cast<int64_t>(h.value->size()) : -1);
+    if (h.value) put(*h.value);
   }
+  used_ += size;
   ++count_;
+  return size;
 }
 
 Status BatchBuilder::Finish(Codec codec, std::string& out) {
@@ -291,9 +289,9 @@ Status BatchBuilder::Finish(Codec codec, std::string& out) {
   // The batch is built in place: the records after header room, or their
   // zstd frame after header room in compressed_.
   char* d = records_.data();
-  size_t size = records_.size();
+  size_t size = used_;
   if (codec == Codec::kZstd) {
-    size_t n_records = records_.size() - kBatchHeaderSize;
+    size_t n_records = used_ - kBatchHeaderSize;
     size_t cap = ZSTD_compressBound(n_records);
     // Only ever grown: shrinking it after each batch would have the next
     // one zero-fill a megabyte again.
@@ -322,7 +320,8 @@ Status BatchBuilder::Finish(Codec codec, std::string& out) {
   if (codec == Codec::kZstd) {
     out.assign(d, size);
   } else {
-    out.swap(records_);  // handed over; out's old buffer holds the next batch
+    records_.resize(used_);  // shrinking: nothing to fill
+    out.swap(records_);      // handed over; out's old buffer is the next batch's room
   }
   Clear();
   return Status::Ok();

@@ -124,19 +124,17 @@ class BatchBuilder {
     std::optional<std::string> value;
   };
 
-  void Add(int64_t timestamp, std::optional<std::string_view> key, std::string_view value,
-           const std::vector<HeaderView>& headers);
+  // Returns the bytes the record takes in the batch.
+  size_t Add(int64_t timestamp, std::optional<std::string_view> key, std::string_view value,
+             const std::vector<HeaderView>& headers);
   uint32_t count() const { return count_; }
-  size_t size_bytes() const { return records_.empty() ? 0 : records_.size() - kBatchHeaderSize; }
+  size_t size_bytes() const { return count_ == 0 ? 0 : used_ - kBatchHeaderSize; }
   bool empty() const { return count_ == 0; }
   int64_t max_timestamp() const { return max_ts_; }
-  // Size a record would take in the batch (for limits before adding).
-  static size_t EncodedRecordSize(std::optional<std::string_view> key, std::string_view value,
-                                  const std::vector<HeaderView>& headers);
 
   // Drops the records added, keeping the buffers' capacity.
   void Clear() {
-    records_.clear();
+    used_ = 0;
     count_ = 0;
   }
 
@@ -146,7 +144,10 @@ class BatchBuilder {
   Status Finish(Codec codec, std::string& out);
 
  private:
-  std::string records_;     // header room, then the records (see batch.cc)
+  // Header room, then the records, in the first used_ bytes; the rest is
+  // room for more (see batch.cc).
+  std::string records_;
+  size_t used_ = 0;
   std::string compressed_;  // header room, then the zstd frame
   uint32_t count_ = 0;
   int64_t first_ts_ = 0;
