@@ -48,8 +48,7 @@ Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optio
   pending_bytes_ += parts_[p].builder.Add(timestamp, key, value, headers);
   order_.push_back(p);
   if (options_.fsync == log::FsyncPolicy::kAlways) return Flush();
-  if (pending_bytes_ >= options_.batch_bytes)
-    return codec_ == log::Codec::kZstd || options_.fsync == log::FsyncPolicy::kBatch ? FlushInBackground() : Flush();
+  if (pending_bytes_ >= options_.batch_bytes) return in_background() ? FlushInBackground() : Flush();
   return Status::Ok();
 }
 
@@ -83,6 +82,11 @@ Status Producer::Compress(Job& job) const {
   for (size_t i = 0; i < job.batches.size(); ++i)
     KLOG_RETURN_IF_ERROR(job.batches[i].second.Finish(codec_, job.framed[i]));
   return Status::Ok();
+}
+
+bool Producer::in_background() const {
+  return (codec_ == log::Codec::kZstd || options_.fsync == log::FsyncPolicy::kBatch) &&
+         options_.fsync != log::FsyncPolicy::kAlways;
 }
 
 bool Producer::sync_in_background() const {
@@ -197,6 +201,9 @@ Status Producer::FlushInBackground() {
 }
 
 Status Producer::Flush() {
+  // The rest goes the way of full batches, alongside the jobs before it
+  // (at the end of input, that saves compressing it on one core alone).
+  if (!order_.empty() && in_background()) KLOG_RETURN_IF_ERROR(FlushInBackground());
   Status st = FinishBackground();
   if (order_.empty()) return st;
   TakePending(job_);

@@ -87,6 +87,7 @@ class Producer {
   // caller appends and a worker syncs, so the next batch is parsed and
   // written during the sync.
   static constexpr int kWorkers = 2;
+  bool in_background() const;  // full batches go to the workers
   bool sync_in_background() const;
 
   Producer() = default;
