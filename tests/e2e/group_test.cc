@@ -617,8 +617,10 @@ TEST_CASE("group: -n N commits exactly N; the next run goes on from there") {
 TEST_CASE("group: consume -g | head -3 exits 0 quietly") {
   CliFixture k;
   k.Ok({"topic", "create", "t"});
+  // Far more than a pipe holds (1 MiB), so that klog is still writing when
+  // head goes: else it may rightly deliver and commit everything first.
   std::string input;
-  for (int i = 0; i < 50000; ++i) input += "record-" + std::to_string(i) + "\n";
+  for (int i = 0; i < 400000; ++i) input += "record-" + std::to_string(i) + "\n";
   k.Ok({"produce", "t"}, input);
   RunResult r = k.Shell("exec bash -c 'timeout 20 klog consume t -g G | head -3; echo \"status=${PIPESTATUS[0]}\"'");
   CHECK(r.out == "record-0\nrecord-1\nrecord-2\nstatus=0\n");
