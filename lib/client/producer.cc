@@ -140,8 +140,8 @@ Status Producer::FinishOldest() {
   int w = in_flight_.front();
   in_flight_.pop_front();
   Job& job = jobs_[w];
+  if (sync_in_background()) return Report(job, syncer_.WaitFor(job.sync_ticket));
   Status st = workers_[w].Wait();
-  if (sync_in_background()) return Report(job, st);
   return st.ok() ? Append(job, &written_) : st;
 }
 
@@ -153,7 +153,8 @@ Status Producer::FinishBackground() {
     } else {
       int w = in_flight_.front();
       in_flight_.pop_front();
-      (void)workers_[w].Wait();
+      if (sync_in_background()) (void)syncer_.WaitFor(jobs_[w].sync_ticket);
+      else (void)workers_[w].Wait();
       (void)Report(jobs_[w], failed);  // after the failure: never reported
     }
   }
@@ -161,7 +162,7 @@ Status Producer::FinishBackground() {
 }
 
 Status Producer::FlushInBackground() {
-  if (static_cast<int>(in_flight_.size()) == kWorkers) {
+  if (static_cast<int>(in_flight_.size()) == max_in_flight()) {
     Status st = FinishOldest();
     if (!st.ok()) {
       (void)FinishBackground();
@@ -169,30 +170,29 @@ Status Producer::FlushInBackground() {
       return st;
     }
   }
-  int w = next_worker_;
-  next_worker_ = (next_worker_ + 1) % kWorkers;
+  int w = next_job_;
+  next_job_ = (next_job_ + 1) % max_in_flight();
   Job& job = jobs_[w];
   TakePending(job);
-  std::function<Status()> task;
   if (sync_in_background()) {
-    // Written here, in input order; only the syncs wait on the worker.
+    // Written here, in input order; only the syncs wait, on syncer_.
     Status st = Compress(job);
     if (st.ok()) st = Append(job, &job.written, &job.syncs);
-    if (!st.ok()) {
-      // What this job wrote before the failure counts once synced, after
-      // the jobs before it.
+    Result<uint64_t> ticket = st.ok() ? syncer_.Add(&job.syncs) : Result<uint64_t>(st);
+    if (!ticket.ok()) {
+      // After a failed write, or with no thread to be had: what this job
+      // wrote is synced here and counts, after the jobs before it.
       Status before = FinishBackground();
-      (void)Report(job, before.ok() ? RunSyncs(job.syncs) : before);
-      return before.ok() ? st : before;
+      Status synced = Report(job, before.ok() ? RunSyncs(job.syncs) : before);
+      return st.ok() ? synced : (before.ok() ? st : before);
     }
-    task = [&job] { return RunSyncs(job.syncs); };
-  } else {
-    task = [this, &job] { return Compress(job); };
+    job.sync_ticket = *ticket;
+    in_flight_.push_back(w);
+    return Status::Ok();
   }
-  if (!workers_[w].Start(task).ok()) {
+  if (!workers_[w].Start([this, &job] { return Compress(job); }).ok()) {
     // No thread to be had: this one job is done here, after those before it.
     Status st = FinishBackground();
-    if (sync_in_background()) return Report(job, st.ok() ? RunSyncs(job.syncs) : st);
     if (st.ok()) st = Compress(job);
     return st.ok() ? Append(job, &written_) : st;
   }

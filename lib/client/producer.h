@@ -19,6 +19,7 @@
 #include "log/batch.h"
 #include "log/log_config.h"
 #include "log/partition_writer.h"
+#include "log/sync_thread.h"
 #include "topic/topic_store.h"
 #include "util/status.h"
 #include "util/worker_thread.h"
@@ -78,17 +79,20 @@ class Producer {
     std::vector<std::pair<int, log::BatchBuilder>> batches;
     std::vector<std::string> framed;
     std::vector<int> order;
-    std::vector<log::PendingSync> syncs;  // left to a worker
+    std::vector<log::PendingSync> syncs;  // left to syncer_
+    uint64_t sync_ticket = 0;
     std::vector<WrittenRecord> written;   // reported once the syncs are done
   };
-  // Background work overlaps the caller's parsing, up to this many jobs at
-  // once. With zstd, jobs compress on worker threads and the caller
-  // appends them in job order; with --fsync batch (and no zstd), the
-  // caller appends and a worker syncs, so the next batch is parsed and
-  // written during the sync.
+  // Background work overlaps the caller's parsing. With zstd, up to
+  // kWorkers jobs compress on worker threads and the caller appends them
+  // in job order; with --fsync batch (and no zstd), the caller appends
+  // and syncer_ syncs, so the next batches are parsed and written during
+  // a sync, and up to kSyncJobs jobs wait for theirs.
   static constexpr int kWorkers = 2;
+  static constexpr int kSyncJobs = 4;
   bool in_background() const;  // full batches go to the workers
   bool sync_in_background() const;
+  int max_in_flight() const { return sync_in_background() ? kSyncJobs : kWorkers; }
 
   Producer() = default;
   void TakePending(Job& job);
@@ -120,10 +124,12 @@ class Producer {
   int sticky_ = 0;
   Job job_;  // the write on this thread
   std::vector<WrittenRecord> written_;
-  std::array<Job, kWorkers> jobs_;
-  std::deque<int> in_flight_;  // indexes into jobs_/workers_, oldest first
-  int next_worker_ = 0;
-  std::array<util::WorkerThread, kWorkers> workers_;  // last: joined before the jobs go
+  std::array<Job, kSyncJobs> jobs_;
+  std::deque<int> in_flight_;  // indexes into jobs_ (and workers_), oldest first
+  int next_job_ = 0;
+  // Last: their threads end before the jobs they work on go.
+  std::array<util::WorkerThread, kWorkers> workers_;
+  log::SyncThread syncer_;
 };
 
 int64_t NowMs();
