@@ -4,7 +4,6 @@
 #include <set>
 
 #include "group/offset_store.h"
-#include "log/partition_reader.h"
 #include "os/file.h"
 #include "util/name.h"
 
@@ -99,13 +98,10 @@ Result<GroupView> DescribeGroup(const topic::TopicStore& store, const std::strin
       PartitionView pv;
       pv.topic = t;
       pv.partition = p;
-      log::PartitionReader r(store.dir().PartitionDir(t, p), topic::PartitionLabel(t, p));
-      auto start = r.StartOffset();
-      auto end = r.EndOffset();
-      if (!start.ok()) return start.status();
-      if (!end.ok()) return end.status();
-      pv.log_start = *start;
-      pv.log_end = *end;
+      auto range = store.Offsets(t, p);
+      if (!range.ok()) return range.status();
+      pv.log_start = range->start;
+      pv.log_end = range->end;
       auto it = offsets->find({t, p});
       if (it != offsets->end()) pv.committed = it->second;
       pv.lag = std::max<int64_t>(0, pv.log_end - std::max(pv.committed.value_or(pv.log_start), pv.log_start));

@@ -113,16 +113,13 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
         return Status::InvalidArgument("topic '" + sel.topic + "' has no partition " + std::to_string(p) + " (it has " +
                                        std::to_string(config->partitions) + ")");
       if (undoing && !undo.count({sel.topic, p})) continue;  // untouched by what is undone
-      log::PartitionReader r(store.dir().PartitionDir(sel.topic, p), topic::PartitionLabel(sel.topic, p));
       PlanRow row;
       row.topic = sel.topic;
       row.partition = p;
-      auto start = r.StartOffset();
-      if (!start.ok()) return start.status();
-      auto end = r.EndOffset();
-      if (!end.ok()) return end.status();
-      row.log_start = *start;
-      row.log_end = *end;
+      auto range = store.Offsets(sel.topic, p);
+      if (!range.ok()) return range.status();
+      row.log_start = range->start;
+      row.log_end = range->end;
       auto c = committed->find({sel.topic, p});
       if (c != committed->end()) row.old_offset = c->second;
       int64_t base = row.old_offset.value_or(row.log_start);
@@ -134,6 +131,7 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
         case ResetMode::kDatetime:
         case ResetMode::kDuration: {
           int64_t ts = spec.mode == ResetMode::kDatetime ? spec.value : now_ms - spec.value;
+          log::PartitionReader r(store.dir().PartitionDir(sel.topic, p), topic::PartitionLabel(sel.topic, p));
           auto off = r.OffsetForTimestamp(ts);
           if (!off.ok()) return off.status();
           row.requested = *off;

@@ -125,6 +125,15 @@ Status TopicStore::Delete(const std::string& name, bool if_exists, bool* deleted
   return os::RemoveTree(trash);
 }
 
+Result<OffsetRange> TopicStore::Offsets(const std::string& name, int partition) const {
+  log::PartitionReader reader(dir_.PartitionDir(name, partition), PartitionLabel(name, partition));
+  auto start = reader.StartOffset();
+  if (!start.ok()) return start.status();
+  auto end = reader.EndOffset();
+  if (!end.ok()) return end.status();
+  return OffsetRange{*start, *end};
+}
+
 Result<std::vector<PartitionStats>> TopicStore::Describe(const std::string& name) const {
   auto config = Load(name);
   if (!config.ok()) return config.status();
@@ -133,13 +142,10 @@ Result<std::vector<PartitionStats>> TopicStore::Describe(const std::string& name
     PartitionStats s;
     s.partition = p;
     std::string pdir = dir_.PartitionDir(name, p);
-    log::PartitionReader reader(pdir, PartitionLabel(name, p));
-    auto start = reader.StartOffset();
-    if (!start.ok()) return start.status();
-    auto end = reader.EndOffset();
-    if (!end.ok()) return end.status();
-    s.start_offset = *start;
-    s.end_offset = *end;
+    auto range = Offsets(name, p);
+    if (!range.ok()) return range.status();
+    s.start_offset = range->start;
+    s.end_offset = range->end;
     auto bases = log::ListSegments(pdir);
     if (!bases.ok()) return bases.status();
     s.segments = static_cast<int>(bases->size());

@@ -23,6 +23,13 @@ struct PartitionStats {
   int64_t last_append_ms = 0;  // mtime of the active segment; 0 if none
 };
 
+// What a partition holds now: the first offset still kept and the offset
+// the next record will get.
+struct OffsetRange {
+  int64_t start = 0;
+  int64_t end = 0;
+};
+
 class TopicStore {
  public:
   explicit TopicStore(DataDir dir) : dir_(std::move(dir)) {}
@@ -38,6 +45,8 @@ class TopicStore {
   Status Alter(const std::string& name, const TopicConfig& updated);
   Status Delete(const std::string& name, bool if_exists, bool* deleted);
   Result<std::vector<PartitionStats>> Describe(const std::string& name) const;
+  // Of one partition, which the caller knows exists.
+  Result<OffsetRange> Offsets(const std::string& name, int partition) const;
 
  private:
   DataDir dir_;
