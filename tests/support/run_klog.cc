@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 extern char** environ;
@@ -163,6 +164,17 @@ bool KlogProcess::running() {
     return false;
   }
   return r == 0;
+}
+
+bool KlogProcess::Catches(int sig) {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("SigCgt:", 0) == 0) {
+      uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
+      return (mask >> (sig - 1)) & 1;
+    }
+  return false;
 }
 
 int KlogProcess::Wait(int timeout_ms) {

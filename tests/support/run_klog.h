@@ -44,6 +44,9 @@ class KlogProcess {
   // Waits up to timeout_ms; returns exit code (128+N for a signal) or -1 if still running.
   int Wait(int timeout_ms);
   bool running();
+  // True once the process has a handler for `sig` (SigCgt in /proc/PID/status):
+  // a signal sent before that, during start-up, kills it with the default action.
+  bool Catches(int sig);
 
  private:
   pid_t pid_ = -1;
