@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "os/pipe.h"
+#include "util/name.h"
 
 namespace klog::cmd {
 
@@ -45,6 +46,17 @@ void Warn(const Globals& g, const std::string& message) {
 topic::DataDir DataDirFrom(const Globals& g) {
   return topic::DataDir(
       topic::ResolveDataDir(g.dir, std::getenv("KLOG_DIR"), std::getenv("XDG_DATA_HOME"), std::getenv("HOME")));
+}
+
+std::string OffsetCell(const std::optional<int64_t>& offset) { return offset ? std::to_string(*offset) : "-"; }
+
+nlohmann::ordered_json OffsetJson(const std::optional<int64_t>& offset) {
+  return offset ? nlohmann::ordered_json(*offset) : nlohmann::ordered_json(nullptr);
+}
+
+void CheckGroupName(const std::string& name) {
+  Status st = util::ValidateName(name, "group");
+  if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
 }
 
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {

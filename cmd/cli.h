@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,14 @@ T ParseFlag(const std::string& flag, const Result<T>& parsed) {
 
 // Left-aligned columns, two spaces apart; first row is the header.
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
+
+// An offset that may be missing (nothing committed): "-" in a table cell,
+// null in JSON.
+std::string OffsetCell(const std::optional<int64_t>& offset);
+nlohmann::ordered_json OffsetJson(const std::optional<int64_t>& offset);
+
+// Throws a usage error (exit 2) unless `name` is a valid group name.
+void CheckGroupName(const std::string& name);
 
 // Buffered stdout: large writes, no per-record system call. A closed pipe
 // turns into Status kOutOfRange ("stop quietly").

@@ -3,18 +3,10 @@
 
 #include "cli.h"
 #include "group/group_admin.h"
-#include "util/name.h"
 #include "util/parse.h"
 
 namespace klog::cmd {
 namespace {
-
-void CheckGroupName(const std::string& name) {
-  Status st = util::ValidateName(name, "group");
-  if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
-}
-
-std::string Opt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "-"; }
 
 std::string DescribeTable(const group::GroupView& v) {
   std::string out = "Group: " + v.name + "  State: " + v.state + "  Generation: " + std::to_string(v.generation) +
@@ -25,7 +17,7 @@ std::string DescribeTable(const group::GroupView& v) {
     std::string host = "-", pid = "-";
     for (const auto& m : v.members)
       if (m.info.id == p.owner) host = m.info.host, pid = std::to_string(m.info.pid);
-    rows.push_back({p.topic, std::to_string(p.partition), Opt(p.committed), std::to_string(p.log_end),
+    rows.push_back({p.topic, std::to_string(p.partition), OffsetCell(p.committed), std::to_string(p.log_end),
                     std::to_string(p.lag), p.owner.empty() ? "-" : p.owner, host, pid});
   }
   out += FormatTable(rows);
@@ -53,7 +45,7 @@ nlohmann::ordered_json DescribeJson(const group::GroupView& v) {
   j["partitions"] = nlohmann::ordered_json::array();
   for (const auto& p : v.partitions) {
     nlohmann::ordered_json pj = {{"topic", p.topic}, {"partition", p.partition}};
-    pj["current_offset"] = p.committed ? nlohmann::ordered_json(*p.committed) : nlohmann::ordered_json(nullptr);
+    pj["current_offset"] = OffsetJson(p.committed);
     pj["log_start_offset"] = p.log_start;
     pj["log_end_offset"] = p.log_end;
     pj["lag"] = p.lag;

@@ -6,7 +6,6 @@
 #include "group/group_admin.h"
 #include "group/journal.h"
 #include "group/offset_reset.h"
-#include "util/name.h"
 #include "util/parse.h"
 
 namespace klog::cmd {
@@ -20,11 +19,6 @@ struct ResetFlags {
   std::string to_offset, shift_by, to_datetime, by_duration, to_entry;
   bool dry_run = false, execute = false, json = false;
 };
-
-void CheckGroup(const std::string& name) {
-  Status st = util::ValidateName(name, "group");
-  if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
-}
 
 group::ResetSpec SpecFrom(const ResetFlags& f) {
   std::vector<group::ResetSpec> modes;
@@ -50,8 +44,9 @@ group::ResetSpec SpecFrom(const ResetFlags& f) {
 }
 
 std::string Change(const group::PlanRow& r) {
-  if (!r.old_offset) return "start at " + std::to_string(r.new_offset);
-  int64_t d = r.new_offset - *r.old_offset;
+  if (!r.new_offset) return r.old_offset ? "remove" : "none";
+  if (!r.old_offset) return "start at " + std::to_string(*r.new_offset);
+  int64_t d = *r.new_offset - *r.old_offset;
   if (d < 0) return "replay " + std::to_string(-d);
   if (d > 0) return "skip " + std::to_string(d);
   return "none";
@@ -61,9 +56,9 @@ std::string PlanTable(const std::vector<group::PlanRow>& plan) {
   std::vector<std::vector<std::string>> rows = {
       {"TOPIC", "PARTITION", "OLD-OFFSET", "NEW-OFFSET", "LOG-START", "LOG-END", "CHANGE", "CLAMPED"}};
   for (const auto& r : plan)
-    rows.push_back({r.topic, std::to_string(r.partition), r.old_offset ? std::to_string(*r.old_offset) : "-",
-                    std::to_string(r.new_offset), std::to_string(r.log_start), std::to_string(r.log_end), Change(r),
-                    r.clamped ? "yes (asked " + std::to_string(r.requested) + ")" : "no"});
+    rows.push_back({r.topic, std::to_string(r.partition), OffsetCell(r.old_offset), OffsetCell(r.new_offset),
+                    std::to_string(r.log_start), std::to_string(r.log_end), Change(r),
+                    r.clamped ? "yes (asked " + OffsetCell(r.requested) + ")" : "no"});
   return FormatTable(rows);
 }
 
@@ -74,12 +69,12 @@ nlohmann::ordered_json PlanJson(const std::string& group, const std::vector<grou
   j["partitions"] = nlohmann::ordered_json::array();
   for (const auto& r : plan) {
     nlohmann::ordered_json row = {{"topic", r.topic}, {"partition", r.partition}};
-    row["old_offset"] = r.old_offset ? nlohmann::ordered_json(*r.old_offset) : nlohmann::ordered_json(nullptr);
-    row["new_offset"] = r.new_offset;
-    row["requested_offset"] = r.requested;
+    row["old_offset"] = OffsetJson(r.old_offset);
+    row["new_offset"] = OffsetJson(r.new_offset);
+    row["requested_offset"] = OffsetJson(r.requested);
     row["log_start_offset"] = r.log_start;
     row["log_end_offset"] = r.log_end;
-    row["delta"] = r.new_offset - r.old_offset.value_or(r.new_offset);
+    row["delta"] = r.old_offset && r.new_offset ? *r.new_offset - *r.old_offset : 0;
     row["clamped"] = r.clamped;
     j["partitions"].push_back(row);
   }
@@ -87,7 +82,7 @@ nlohmann::ordered_json PlanJson(const std::string& group, const std::vector<grou
 }
 
 int RunReset(const Globals& g, const ResetFlags& f) {
-  CheckGroup(f.group);
+  CheckGroupName(f.group);
   group::ResetSpec spec = SpecFrom(f);
   bool undo = spec.mode == group::ResetMode::kPrevious || spec.mode == group::ResetMode::kEntry;
   if (f.dry_run && f.execute) return UsageError("--dry-run and --execute cannot both be given");
@@ -113,7 +108,7 @@ int RunReset(const Globals& g, const ResetFlags& f) {
 }
 
 int RunShow(const Globals& g, const std::string& grp, bool json) {
-  CheckGroup(grp);
+  CheckGroupName(grp);
   topic::TopicStore store(DataDirFrom(g));
   auto v = group::DescribeGroup(store, grp);
   if (!v.ok()) return Fail(v.status());
@@ -121,7 +116,7 @@ int RunShow(const Globals& g, const std::string& grp, bool json) {
     auto arr = nlohmann::ordered_json::array();
     for (const auto& p : v->partitions) {
       nlohmann::ordered_json row = {{"topic", p.topic}, {"partition", p.partition}};
-      row["current_offset"] = p.committed ? nlohmann::ordered_json(*p.committed) : nlohmann::ordered_json(nullptr);
+      row["current_offset"] = OffsetJson(p.committed);
       row["log_end_offset"] = p.log_end;
       row["lag"] = p.lag;
       arr.push_back(row);
@@ -130,13 +125,13 @@ int RunShow(const Globals& g, const std::string& grp, bool json) {
   }
   std::vector<std::vector<std::string>> rows = {{"TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG"}};
   for (const auto& p : v->partitions)
-    rows.push_back({p.topic, std::to_string(p.partition), p.committed ? std::to_string(*p.committed) : "-",
+    rows.push_back({p.topic, std::to_string(p.partition), OffsetCell(p.committed),
                     std::to_string(p.log_end), std::to_string(p.lag)});
   return PrintAndExit(FormatTable(rows));
 }
 
 int RunHistory(const Globals& g, const std::string& grp, bool json, int64_t last) {
-  CheckGroup(grp);
+  CheckGroupName(grp);
   group::GroupPaths paths(DataDirFrom(g), grp);
   if (!os::IsDir(paths.root())) return Fail(Status::NotFound("unknown group '" + grp + "'"));
   auto journal = group::ReadJournal(paths);
@@ -150,8 +145,8 @@ int RunHistory(const Globals& g, const std::string& grp, bool json, int64_t last
       ej["changes"] = nlohmann::ordered_json::array();
       for (const auto& c : e.changes) {
         nlohmann::ordered_json cj = {{"topic", c.topic}, {"partition", c.partition}};
-        cj["old"] = c.old_offset ? nlohmann::ordered_json(*c.old_offset) : nlohmann::ordered_json(nullptr);
-        cj["new"] = c.new_offset;
+        cj["old"] = OffsetJson(c.old_offset);
+        cj["new"] = OffsetJson(c.new_offset);
         ej["changes"].push_back(cj);
       }
       arr.push_back(ej);
@@ -163,14 +158,13 @@ int RunHistory(const Globals& g, const std::string& grp, bool json, int64_t last
     const auto& e = (*journal)[i];
     for (const auto& c : e.changes)
       rows.push_back({std::to_string(i + 1), util::FormatIsoTimeMs(e.ts_ms), e.kind, e.actor, c.topic,
-                      std::to_string(c.partition), c.old_offset ? std::to_string(*c.old_offset) : "-",
-                      std::to_string(c.new_offset)});
+                      std::to_string(c.partition), OffsetCell(c.old_offset), OffsetCell(c.new_offset)});
   }
   return PrintAndExit(FormatTable(rows));
 }
 
 int RunCommit(const Globals& g, const std::string& grp, const std::vector<std::string>& specs) {
-  CheckGroup(grp);
+  CheckGroupName(grp);
   topic::TopicStore store(DataDirFrom(g));
   std::vector<group::PlanRow> plan;
   for (const auto& s : specs) {

@@ -16,7 +16,8 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
   j["actor"] = e.actor;
   j["changes"] = json::array();
   for (const auto& c : e.changes) {
-    json cj = {{"topic", c.topic}, {"partition", c.partition}, {"new", c.new_offset}};
+    json cj = {{"topic", c.topic}, {"partition", c.partition}};
+    cj["new"] = c.new_offset ? json(*c.new_offset) : json(nullptr);
     cj["old"] = c.old_offset ? json(*c.old_offset) : json(nullptr);
     j["changes"].push_back(cj);
   }
@@ -67,7 +68,7 @@ Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
           OffsetChange oc;
           oc.topic = c.at("topic").get<std::string>();
           oc.partition = c.at("partition").get<int>();
-          oc.new_offset = c.at("new").get<int64_t>();
+          if (!c.at("new").is_null()) oc.new_offset = c["new"].get<int64_t>();
           if (c.contains("old") && !c["old"].is_null()) oc.old_offset = c["old"].get<int64_t>();
           e.changes.push_back(oc);
         }

@@ -2,6 +2,7 @@
 // journal.jsonl, appended under group.lock:
 //   {"ts":1764000000000,"kind":"commit","actor":"m-1234-9f3a@box",
 //    "changes":[{"topic":"t","partition":0,"old":40,"new":42}]}
+// ("old" or "new" null: no offset committed before or after).
 // Bounded: past kMaxJournalBytes the file becomes journal.1.jsonl (the one
 // before is dropped), so at most twice that is kept.
 //
@@ -27,7 +28,7 @@ struct OffsetChange {
   std::string topic;
   int partition = 0;
   std::optional<int64_t> old_offset;  // none: nothing was committed before
-  int64_t new_offset = 0;
+  std::optional<int64_t> new_offset;  // none: removed (an undo back to nothing committed)
 };
 
 struct JournalEntry {

@@ -51,8 +51,9 @@ std::string CurrentActor() {
 namespace {
 
 // The offsets to go back to for kPrevious (before the last reset) and
-// kEntry (before history entry N, numbered from 1 = oldest kept).
-Result<std::map<TopicPartition, int64_t>> UndoTargets(const GroupPaths& paths, const ResetSpec& spec) {
+// kEntry (before history entry N, numbered from 1 = oldest kept); none
+// where nothing was committed before it.
+Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargets(const GroupPaths& paths, const ResetSpec& spec) {
   auto journal = ReadJournal(paths);
   if (!journal.ok()) return journal.status();
   const JournalEntry* entry = nullptr;
@@ -69,9 +70,8 @@ Result<std::map<TopicPartition, int64_t>> UndoTargets(const GroupPaths& paths, c
                                      " (it has " + std::to_string(journal->size()) + "; see 'klog offset history')");
     entry = &(*journal)[spec.value - 1];
   }
-  std::map<TopicPartition, int64_t> out;
-  for (const auto& c : entry->changes)
-    if (c.old_offset) out[{c.topic, c.partition}] = *c.old_offset;
+  std::map<TopicPartition, std::optional<int64_t>> out;
+  for (const auto& c : entry->changes) out[{c.topic, c.partition}] = c.old_offset;
   return out;
 }
 
@@ -86,7 +86,7 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
   auto committed = LoadOffsets(paths);
   if (!committed.ok()) return committed.status();
 
-  std::map<TopicPartition, int64_t> undo;
+  std::map<TopicPartition, std::optional<int64_t>> undo;
   bool undoing = spec.mode == ResetMode::kPrevious || spec.mode == ResetMode::kEntry;
   if (undoing) {
     auto u = UndoTargets(paths, spec);
@@ -140,8 +140,10 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
         case ResetMode::kPrevious:
         case ResetMode::kEntry: row.requested = undo[{sel.topic, p}]; break;
       }
-      row.new_offset = std::clamp(row.requested, row.log_start, std::max(row.log_start, row.log_end));
-      row.clamped = row.new_offset != row.requested;
+      if (row.requested) {
+        row.new_offset = std::clamp(*row.requested, row.log_start, std::max(row.log_start, row.log_end));
+        row.clamped = row.new_offset != row.requested;
+      }
       plan.push_back(row);
     }
   }
@@ -172,7 +174,8 @@ Status ExecuteReset(const topic::TopicStore& store, const std::string& group, co
     std::optional<int64_t> old;
     if (it != current->end()) old = it->second;
     e.changes.push_back({row.topic, row.partition, old, row.new_offset});
-    next[{row.topic, row.partition}] = row.new_offset;
+    if (row.new_offset) next[{row.topic, row.partition}] = *row.new_offset;
+    else next.erase({row.topic, row.partition});
   }
   // Journaled first (see journal.h), then one atomic replace: all
   // partitions or none.

@@ -31,8 +31,10 @@ struct PlanRow {
   std::string topic;
   int partition = 0;
   std::optional<int64_t> old_offset;
-  int64_t requested = 0;  // before clamping
-  int64_t new_offset = 0;
+  // None for both: the committed offset is removed (an undo back to a time
+  // when nothing was committed, so --auto-offset-reset decides again).
+  std::optional<int64_t> requested;  // before clamping
+  std::optional<int64_t> new_offset;
   int64_t log_start = 0;
   int64_t log_end = 0;
   bool clamped = false;
