@@ -141,7 +141,7 @@ int RunHistory(const Globals& g, const std::string& grp, bool json, int64_t last
     auto arr = nlohmann::ordered_json::array();
     for (size_t i = from; i < journal->size(); ++i) {
       const auto& e = (*journal)[i];
-      nlohmann::ordered_json ej = {{"entry", i + 1}, {"ts", e.ts_ms}, {"kind", e.kind}, {"actor", e.actor}};
+      nlohmann::ordered_json ej = {{"entry", e.seq}, {"ts", e.ts_ms}, {"kind", e.kind}, {"actor", e.actor}};
       ej["changes"] = nlohmann::ordered_json::array();
       for (const auto& c : e.changes) {
         nlohmann::ordered_json cj = {{"topic", c.topic}, {"partition", c.partition}};
@@ -157,7 +157,7 @@ int RunHistory(const Globals& g, const std::string& grp, bool json, int64_t last
   for (size_t i = from; i < journal->size(); ++i) {
     const auto& e = (*journal)[i];
     for (const auto& c : e.changes)
-      rows.push_back({std::to_string(i + 1), util::FormatIsoTimeMs(e.ts_ms), e.kind, e.actor, c.topic,
+      rows.push_back({std::to_string(e.seq), util::FormatIsoTimeMs(e.ts_ms), e.kind, e.actor, c.topic,
                       std::to_string(c.partition), OffsetCell(c.old_offset), OffsetCell(c.new_offset)});
   }
   return PrintAndExit(FormatTable(rows));

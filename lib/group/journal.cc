@@ -9,6 +9,42 @@ namespace klog::group {
 
 using nlohmann::json;
 
+namespace {
+
+// A member appends on every commit: the newest entry's number comes from
+// the last complete line of the file, not from reading the whole journal.
+constexpr uint64_t kTailBytes = 4096;
+
+std::optional<int64_t> SeqOfLastLine(const os::File& f, uint64_t size) {
+  uint64_t from = size > kTailBytes ? size - kTailBytes : 0;
+  std::string tail(size - from, '\0');
+  auto got = f.ReadAt(from, tail.data(), tail.size());
+  if (!got.ok() || *got != tail.size()) return std::nullopt;
+  size_t end = tail.rfind('\n');  // what follows is a torn line
+  if (end == std::string::npos || end == 0) return std::nullopt;
+  size_t start = tail.rfind('\n', end - 1);
+  if (start == std::string::npos && from > 0) return std::nullopt;  // longer than the tail read
+  start = start == std::string::npos ? 0 : start + 1;
+  try {
+    json j = util::ParseStateJson(tail.substr(start, end - start));
+    if (j.contains("seq")) return j["seq"].get<int64_t>();
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// The number of the newest entry, 0 when there is none.
+Result<int64_t> LastSeq(const GroupPaths& paths, const os::File& current, uint64_t size) {
+  if (auto seq = SeqOfLastLine(current, size)) return *seq;
+  // Empty (just rotated), garbled at the end, or written before entries
+  // carried numbers: read it all.
+  auto all = ReadJournal(paths);
+  if (!all.ok()) return all.status();
+  return all->empty() ? 0 : all->back().seq;
+}
+
+}  // namespace
+
 Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
   json j;
   j["ts"] = e.ts_ms;
@@ -25,6 +61,9 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
   if (!f.ok()) return f.status();
   auto size = f->Size();
   if (!size.ok()) return size.status();
+  auto last = LastSeq(paths, *f, *size);
+  if (!last.ok()) return last.status();
+  j["seq"] = *last + 1;
   if (*size > kMaxJournalBytes) {
     KLOG_RETURN_IF_ERROR(os::Rename(paths.Journal(), paths.OldJournal()));
     f = os::File::OpenAppend(paths.Journal(), true);
@@ -46,6 +85,7 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
 
 Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
   std::vector<JournalEntry> out;
+  int64_t prev_seq = 0;
   for (const auto& path : {paths.OldJournal(), paths.Journal()}) {
     auto text = os::ReadFile(path);
     if (!text.ok()) {
@@ -61,6 +101,7 @@ Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
       try {
         json j = util::ParseStateJson(line);
         JournalEntry e;
+        e.seq = j.contains("seq") ? j["seq"].get<int64_t>() : prev_seq + 1;
         e.ts_ms = j.at("ts").get<int64_t>();
         e.kind = j.at("kind").get<std::string>();
         e.actor = j.value("actor", std::string());
@@ -72,6 +113,7 @@ Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
           if (c.contains("old") && !c["old"].is_null()) oc.old_offset = c["old"].get<int64_t>();
           e.changes.push_back(oc);
         }
+        prev_seq = e.seq;
         out.push_back(std::move(e));
       } catch (const std::exception&) {
         continue;

@@ -1,10 +1,12 @@
 // Every commit and reset of a group, one JSON object per line in
 // journal.jsonl, appended under group.lock:
-//   {"ts":1764000000000,"kind":"commit","actor":"m-1234-9f3a@box",
+//   {"seq":7,"ts":1764000000000,"kind":"commit","actor":"m-1234-9f3a@box",
 //    "changes":[{"topic":"t","partition":0,"old":40,"new":42}]}
 // ("old" or "new" null: no offset committed before or after).
 // Bounded: past kMaxJournalBytes the file becomes journal.1.jsonl (the one
-// before is dropped), so at most twice that is kept.
+// before is dropped), so at most twice that is kept. "seq" numbers entries
+// from 1 and is never reused, so a number a user read in `offset history`
+// still names the same entry after the oldest are dropped.
 //
 // An entry is appended before offsets.json is replaced: a process killed in
 // between leaves an entry whose change never landed (its "old" offsets are
@@ -32,13 +34,14 @@ struct OffsetChange {
 };
 
 struct JournalEntry {
+  int64_t seq = 0;  // set by AppendJournal; for entries written without one, one more than the entry before
   int64_t ts_ms = 0;
   std::string kind;   // "commit", "reset", "undo"
   std::string actor;  // member id@host, or user@host for resets
   std::vector<OffsetChange> changes;
 };
 
-// Caller holds group.lock.
+// Caller holds group.lock. Numbers the entry one past the newest one.
 Status AppendJournal(const GroupPaths& paths, const JournalEntry& entry);
 // Oldest first, both files; a torn or garbled line is skipped.
 Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths);

@@ -315,7 +315,7 @@ Status Member::Commit(const Offsets& offsets) {
                           "'; its commit is refused so that it cannot overwrite its successor's progress");
   auto current = LoadOffsets(paths_);
   if (!current.ok()) return current.status();
-  JournalEntry e{NowMs(), "commit", info_.id + "@" + info_.host, {}};
+  JournalEntry e{.ts_ms = NowMs(), .kind = "commit", .actor = info_.id + "@" + info_.host, .changes = {}};
   Offsets merged = *current;
   for (const auto& [tp, off] : offsets) {
     auto it = current->find(tp);

@@ -51,7 +51,7 @@ std::string CurrentActor() {
 namespace {
 
 // The offsets to go back to for kPrevious (before the last reset) and
-// kEntry (before history entry N, numbered from 1 = oldest kept); none
+// kEntry (before history entry N, as `offset history` numbers it); none
 // where nothing was committed before it.
 Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargets(const GroupPaths& paths, const ResetSpec& spec) {
   auto journal = ReadJournal(paths);
@@ -65,10 +65,14 @@ Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargets(const Group
       }
     if (!entry) return Status::NotFound("group '" + paths.group() + "' has no reset in its history to go back from");
   } else {
-    if (spec.value < 1 || spec.value > static_cast<int64_t>(journal->size()))
-      return Status::InvalidArgument("group '" + paths.group() + "' has no history entry " + std::to_string(spec.value) +
-                                     " (it has " + std::to_string(journal->size()) + "; see 'klog offset history')");
-    entry = &(*journal)[spec.value - 1];
+    for (const auto& e : *journal)
+      if (e.seq == spec.value) entry = &e;
+    if (!entry)
+      return Status::InvalidArgument(
+          "group '" + paths.group() + "' has no history entry " + std::to_string(spec.value) +
+          (journal->empty() ? std::string(" (its history is empty)")
+                            : " (it has " + std::to_string(journal->front().seq) + " to " +
+                                  std::to_string(journal->back().seq) + "; see 'klog offset history')"));
   }
   std::map<TopicPartition, std::optional<int64_t>> out;
   for (const auto& c : entry->changes) out[{c.topic, c.partition}] = c.old_offset;

@@ -192,6 +192,7 @@ TEST_CASE("journal: entries read back oldest first with every field") {
   REQUIRE(j->size() == 5);
   for (int i = 1; i <= 5; ++i) {
     const auto& e = (*j)[static_cast<size_t>(i - 1)];
+    CHECK(e.seq == i);
     CHECK(e.ts_ms == 1000 + i);
     CHECK(e.kind == (i % 2 ? "commit" : "reset"));
     CHECK(e.actor == "m-1-abcdef01@box");
@@ -229,6 +230,7 @@ TEST_CASE("journal: stays bounded past kMaxJournalBytes, dropping the oldest ent
   CHECK(j->front().ts_ms > 1);            // the oldest are gone
   for (size_t i = 1; i < j->size(); ++i)  // contiguous, oldest first, across both files
     CHECK((*j)[i].ts_ms == (*j)[i - 1].ts_ms + 1);
+  for (const auto& e : *j) CHECK(e.seq == e.ts_ms);  // numbers survive the drop: entry N is still N
 }
 
 TEST_CASE("journal: a torn last line (writer killed mid-append) is skipped") {
@@ -263,6 +265,7 @@ TEST_CASE("journal: an append after a torn last line is still read back") {
   REQUIRE(j->size() == 2);
   CHECK((*j)[0].ts_ms == 1);
   CHECK((*j)[1].ts_ms == 3);
+  CHECK((*j)[1].seq == 2);
 }
 
 TEST_CASE("journal: a garbled line in the middle is skipped, the rest is read") {
@@ -276,6 +279,35 @@ TEST_CASE("journal: a garbled line in the middle is skipped, the rest is read") 
   REQUIRE(j->size() == 2);
   CHECK((*j)[0].ts_ms == 1);
   CHECK((*j)[1].ts_ms == 2);
+  CHECK((*j)[1].seq == 2);
+}
+
+TEST_CASE("journal: numbering continues past a last entry longer than the tail that is read") {
+  GroupDir g;
+  REQUIRE(AppendJournal(g.paths, Entry(1, 300)).ok());  // ~15 KiB lines
+  REQUIRE(AppendJournal(g.paths, Entry(2, 300)).ok());
+  REQUIRE(ReadAll(g.paths.Journal()).size() > 2 * 8192);
+  REQUIRE(AppendJournal(g.paths, Entry(3, 1)).ok());
+  auto j = ReadJournal(g.paths);
+  REQUIRE(j.ok());
+  REQUIRE(j->size() == 3);
+  for (int64_t i = 0; i < 3; ++i) CHECK((*j)[static_cast<size_t>(i)].seq == i + 1);
+}
+
+TEST_CASE("journal: entries written without numbers (older klog) are numbered by position; appends go on from there") {
+  GroupDir g;
+  WriteAll(g.paths.Journal(),
+           "{\"ts\":1,\"kind\":\"commit\",\"actor\":\"a@b\",\"changes\":[]}\n"
+           "{\"ts\":2,\"kind\":\"reset\",\"actor\":\"a@b\",\"changes\":[]}\n");
+  REQUIRE(AppendJournal(g.paths, Entry(3, 1)).ok());
+  REQUIRE(AppendJournal(g.paths, Entry(4, 1)).ok());
+  auto j = ReadJournal(g.paths);
+  REQUIRE(j.ok());
+  REQUIRE(j->size() == 4);
+  for (int64_t i = 0; i < 4; ++i) {
+    CHECK((*j)[static_cast<size_t>(i)].seq == i + 1);
+    CHECK((*j)[static_cast<size_t>(i)].ts_ms == i + 1);
+  }
 }
 
 }  // namespace klog::group
