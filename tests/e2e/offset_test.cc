@@ -436,15 +436,17 @@ TEST_CASE("offset reset --to-previous removes again an offset that the reset cre
 
 TEST_CASE("offset history numbers stay when the journal drops its oldest entries; --to-entry follows them") {
   CliFixture k;
-  // 2000 partitions: each reset journals ~100 KB, so 30 of them pass the
-  // 1 MiB rotation twice and the oldest entries are dropped.
-  k.Ok({"topic", "create", "wide", "--partitions", "2000"});
-  k.Ok({"produce", "wide", "-p", "0"}, "a\nb\nc\nd\ne\n");
+  // A topic with a 240-character name and 400 partitions: each reset
+  // journals ~115 KB, so 26 of them pass the 1 MiB rotation twice and the
+  // oldest entries are dropped.
+  const std::string wide(240, 'w');
+  k.Ok({"topic", "create", wide, "--partitions", "400"});
+  k.Ok({"produce", wide, "-p", "0"}, "a\nb\nc\nd\ne\n");
   // Entry N leaves partition 0 at N % 5: a commit creates the group, resets follow.
-  const int kResets = 30;
-  k.Ok({"offset", "commit", "-g", "W", "wide:0=1"});
+  const int kResets = 26;
+  k.Ok({"offset", "commit", "-g", "W", wide + ":0=1"});
   for (int i = 2; i <= kResets; ++i)
-    k.Ok({"offset", "reset", "-g", "W", "--topic", "wide", "--to-offset", std::to_string(i % 5), "--execute"});
+    k.Ok({"offset", "reset", "-g", "W", "--topic", wide, "--to-offset", std::to_string(i % 5), "--execute"});
   json h = json::parse(k.Ok({"offset", "history", "-g", "W", "--json"}));
   REQUIRE(h.size() >= 3);
   const int64_t oldest = h.front()["entry"].get<int64_t>();
@@ -455,9 +457,9 @@ TEST_CASE("offset history numbers stay when the journal drops its oldest entries
     CHECK(h[i]["changes"][0]["new"] == h[i]["entry"].get<int64_t>() % 5);
   }
 
-  // Undo entry 28: partition 0 goes back to 27 % 5 = 2 (where entry 27 left it).
-  k.Ok({"offset", "reset", "-g", "W", "--to-entry", "28", "--execute"});
-  CHECK(Committed(k, "W", "wide").at(0) == 2);
+  // Undo entry 24: partition 0 goes back to 23 % 5 = 3 (where entry 23 left it).
+  k.Ok({"offset", "reset", "-g", "W", "--to-entry", "24", "--execute"});
+  CHECK(Committed(k, "W", wide).at(0) == 3);
   CHECK_KLOG_ERROR(k.Run({"offset", "reset", "-g", "W", "--to-entry", "1"}), 1,
                    "no history entry 1 (it has " + std::to_string(oldest) + " to " + std::to_string(kResets + 1));
 }
