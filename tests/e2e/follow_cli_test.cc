@@ -18,16 +18,9 @@
 namespace klog::testing {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Clock ticks of CPU (user + system) used so far by `pid`.
 long CpuTicks(pid_t pid) {
-  std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat = ReadOrEmpty("/proc/" + std::to_string(pid) + "/stat");
   size_t close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream fields(stat.substr(close + 2));
@@ -75,12 +68,12 @@ TEST_CASE("consume -f delivers a record appended by another process within a sec
   k.Ok({"produce", "t", "-p", "0", "old"});
   std::string out = k.tmp().Join("follow.out"), err = k.tmp().Join("follow.err");
   KlogProcess follower({"consume", "t", "-f", "--format", "%p:%v\\n"}, k.Env(), out, err);
-  REQUIRE(WaitFor([&] { return Slurp(out) == "0:old\n"; }, 5000));
+  REQUIRE(WaitFor([&] { return ReadOrEmpty(out) == "0:old\n"; }, 5000));
   CHECK(follower.running());  // it did not exit at the end
 
   auto t0 = std::chrono::steady_clock::now();
   k.Ok({"produce", "t", "-p", "1", "new"});
-  CHECK(WaitFor([&] { return Slurp(out) == "0:old\n1:new\n"; }, 1000));
+  CHECK(WaitFor([&] { return ReadOrEmpty(out) == "0:old\n1:new\n"; }, 1000));
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   MESSAGE("follower saw the record after " << ms << " ms (including the producer's run)");
 
@@ -93,7 +86,7 @@ TEST_CASE("consume -f delivers a record appended by another process within a sec
 
   follower.Signal(SIGTERM);
   CHECK(follower.Wait(2000) >= 0);  // it stops promptly when told to
-  CHECK(Slurp(err) == "");
+  CHECK(ReadOrEmpty(err) == "");
 }
 
 TEST_CASE("consume -f -o end sees only new records; -f -n N stops after N") {
@@ -108,8 +101,8 @@ TEST_CASE("consume -f -o end sees only new records; -f -n N stops after N") {
   k.Ok({"produce", "t", "n1"});
   k.Ok({"produce", "t", "n2"});
   CHECK(follower.Wait(2000) == 0);
-  CHECK(Slurp(out) == "n1\nn2\n");
-  CHECK(Slurp(err) == "");
+  CHECK(ReadOrEmpty(out) == "n1\nn2\n");
+  CHECK(ReadOrEmpty(err) == "");
 }
 
 TEST_CASE("consume -f | head -3 ends when head does") {
@@ -148,13 +141,13 @@ TEST_CASE("produce --linger: a slow writer's record is visible while the produce
   in.Write("first\n");
   CHECK(WaitFor([&] { return k.Ok({"consume", "t"}) == "first\n"; }, 1000));
   CHECK(producer.running());                                    // stdin is still open
-  CHECK(WaitFor([&] { return Slurp(out) == "0 0\n"; }, 1000));  // reported once written
+  CHECK(WaitFor([&] { return ReadOrEmpty(out) == "0 0\n"; }, 1000));  // reported once written
   in.Write("second\n");
   CHECK(WaitFor([&] { return k.Ok({"consume", "t"}) == "first\nsecond\n"; }, 1000));
   in.Close();
   CHECK(producer.Wait(2000) == 0);
-  CHECK(Slurp(out) == "0 0\n0 1\n");
-  CHECK(Slurp(err) == "");
+  CHECK(ReadOrEmpty(out) == "0 0\n0 1\n");
+  CHECK(ReadOrEmpty(err) == "");
 }
 
 TEST_CASE("produce --linger holds records for up to the linger time; end of input writes them") {

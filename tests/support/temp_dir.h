@@ -31,6 +31,8 @@ void FlipBit(const std::string& path, uint64_t byte_offset, int bit);
 void TruncateAt(const std::string& path, uint64_t size);
 uint64_t FileSize(const std::string& path);
 std::string ReadAll(const std::string& path);
+// The file's content, or "" when it cannot be read (not there yet).
+std::string ReadOrEmpty(const std::string& path);
 // Replaces the file's content (creating it if needed).
 void WriteAll(const std::string& path, std::string_view data);
 

@@ -1,0 +1,138 @@
+// `klog group describe/list/delete` telling the truth while a member runs
+// and after it, and describe's Prometheus exposition text.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <regex>
+
+#include "e2e/group_util.h"
+
+namespace klog::testing {
+
+using nlohmann::json;
+
+TEST_CASE("group: describe, list and delete tell the truth while a member runs and after") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--partitions", "3"});
+  for (int p = 0; p < 3; ++p) k.Ok({"produce", "t", "-p", std::to_string(p)}, KeyedLines(0, 10 + p));
+  {
+    RunResult r = k.Run({"group", "describe", "G"});
+    CHECK_KLOG_ERROR(r, 1, "unknown group 'G'");
+  }
+  CHECK(k.Ok({"group", "list"}) == "");
+  CHECK(k.Ok({"group", "list", "--json"}) == "[]\n");
+
+  auto m = StartMember(k, "m", {"consume", "t", "-g", "G", "-f", "--format", "%p %o\\n"});
+  const int64_t pid = m->proc->pid();
+  json d;
+  REQUIRE(WaitFor([&] { return Settled(d = Describe(k, "G"), {pid}, {3}) && TotalLag(d) == 0; }, kStartupMs));
+  // Caught up: each partition's CURRENT-OFFSET is its LOG-END-OFFSET.
+  for (const auto& p : d["partitions"]) {
+    int part = p["partition"];
+    CHECK(p["log_end_offset"] == 10 + part);
+    CHECK(p["current_offset"] == 10 + part);
+    CHECK(p["lag"] == 0);
+  }
+  CHECK(d["members"].size() == 1);
+  CHECK(d["members"][0]["status"] == "alive");
+  CHECK(d["members"][0]["last_heartbeat_ms"].get<int64_t>() > 0);
+
+  // While records arrive, every sample is consistent: the log end is what was
+  // produced, lag = end - committed, and nothing is committed that the
+  // member has not written to its stdout yet.
+  int produced0 = 10;
+  for (int round = 0; round < 10; ++round) {
+    k.Ok({"produce", "t", "-p", "0"}, KeyedLines(100 + round * 5, 5));
+    produced0 += 5;
+    json s = Describe(k, "G");
+    REQUIRE_FALSE(s.is_null());
+    auto delivered = ParsePartOffs(ReadOrEmpty(m->out));  // read after the describe
+    std::map<int, int64_t> written;
+    for (const auto& [p, o] : delivered) written[p] = std::max(written[p], o + 1);
+    int64_t total = 0;
+    for (const auto& p : s["partitions"]) {
+      int part = p["partition"];
+      int64_t end = p["log_end_offset"], cur = p["current_offset"], lag = p["lag"];
+      CHECK(end == (part == 0 ? produced0 : 10 + part));
+      CHECK(lag == end - cur);
+      CHECK(cur <= written[part]);
+      CHECK(OwnerPids(s)[part] == pid);
+      total += lag;
+    }
+    CHECK(TotalLag(s) == total);
+  }
+  REQUIRE(WaitFor([&] { return TotalLag(d = Describe(k, "G")) == 0; }, 10000));
+  CHECK(d["partitions"][0]["current_offset"] == produced0);
+
+  // The table has Kafka's columns, the owner's pid and the total lag.
+  std::string table = k.Ok({"group", "describe", "G"});
+  for (const char* col : {"TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER-ID", "HOST", "PID"})
+    CHECK(table.find(col) != std::string::npos);
+  CHECK(table.find(std::to_string(pid)) != std::string::npos);
+  CHECK(table.find("State: Stable") != std::string::npos);
+  CHECK(table.find("TOTAL-LAG: 0\n") != std::string::npos);
+
+  // group list: state, members and lag.
+  json list = json::parse(k.Ok({"group", "list", "--json"}));
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["group"] == "G");
+  CHECK(list[0]["state"] == "Stable");
+  CHECK(list[0]["members"] == 1);
+  CHECK(list[0]["total_lag"] == 0);
+  std::string list_table = k.Ok({"group", "list"});
+  CHECK(list_table.find("LAG") != std::string::npos);
+  CHECK(list_table.find("Stable") != std::string::npos);
+
+  // Deleting a group with a live member is refused (exit 3), naming its pid.
+  RunResult del = k.Run({"group", "delete", "G"});
+  CHECK_KLOG_ERROR(del, 3, "pid " + std::to_string(pid));
+  CHECK(Describe(k, "G")["state"] == "Stable");  // untouched
+
+  // Lag shows up in list while nobody consumes.
+  m->proc->Signal(SIGTERM);
+  CHECK(m->proc->Wait(10000) == 0);
+  CHECK(ReadOrEmpty(m->err) == "");
+  d = Describe(k, "G");
+  CHECK(d["state"] == "Empty");
+  CHECK(d["members"].empty());
+  CHECK(TotalLag(d) == 0);
+  for (const auto& p : d["partitions"]) CHECK(p["member_id"].is_null());
+  k.Ok({"produce", "t", "-p", "1"}, KeyedLines(0, 4));
+  json list2 = json::parse(k.Ok({"group", "list", "--json"}));
+  CHECK(list2[0]["state"] == "Empty");
+  CHECK(list2[0]["members"] == 0);
+  CHECK(list2[0]["total_lag"] == 4);
+  CHECK(k.Ok({"group", "describe", "G"}).find("TOTAL-LAG: 4\n") != std::string::npos);
+
+  k.Ok({"group", "delete", "G"});
+  CHECK_KLOG_ERROR(k.Run({"group", "describe", "G"}), 1, "unknown group 'G'");
+  CHECK_KLOG_ERROR(k.Run({"group", "delete", "G"}), 1, "unknown group 'G'");
+  CHECK(k.Ok({"group", "list"}) == "");
+}
+
+TEST_CASE("group: describe --format prometheus is valid exposition text") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--partitions", "2"});
+  k.Ok({"produce", "t", "-p", "0"}, "a\nb\nc\n");
+  k.Ok({"consume", "t", "-g", "G", "-n", "1"});
+  std::string text = k.Ok({"group", "describe", "G", "--format", "prometheus"});
+  const std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+$)");
+  const std::regex comment(R"(^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$)");
+  std::map<std::string, double> values;
+  for (const auto& line : Lines(text)) {
+    INFO(line);
+    if (line.rfind("#", 0) == 0) {
+      CHECK(std::regex_match(line, comment));
+      continue;
+    }
+    CHECK(std::regex_match(line, sample));
+    values[line.substr(0, line.rfind(' '))] = std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  CHECK(values["klog_group_lag{group=\"G\",topic=\"t\",partition=\"0\"}"] == 2);
+  CHECK(values["klog_group_committed_offset{group=\"G\",topic=\"t\",partition=\"0\"}"] == 1);
+  CHECK(values["klog_group_total_lag{group=\"G\"}"] == 2);
+  CHECK(values["klog_group_members{group=\"G\"}"] == 0);
+}
+
+}  // namespace klog::testing
