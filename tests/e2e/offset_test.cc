@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -462,6 +463,13 @@ TEST_CASE("offset history numbers stay when the journal drops its oldest entries
   CHECK(Committed(k, "W", wide).at(0) == 3);
   CHECK_KLOG_ERROR(k.Run({"offset", "reset", "-g", "W", "--to-entry", "1"}), 1,
                    "no history entry 1 (it has " + std::to_string(oldest) + " to " + std::to_string(kResets + 1));
+
+  // A history with no readable entry left (garbled by hand) says so.
+  WriteAll(JournalFile(k, "W"), "garbage\n");
+  REQUIRE(std::remove((k.data() + "/groups/W/journal.1.jsonl").c_str()) == 0);
+  CHECK_KLOG_ERROR(k.Run({"offset", "reset", "-g", "W", "--to-entry", "1"}), 1,
+                   "no history entry 1 (its history is empty)");
+  CHECK(Committed(k, "W", wide).at(0) == 3);  // nothing changed
 }
 
 TEST_CASE("offset commit: explicit commits for scripts, and their bad input") {
