@@ -21,6 +21,7 @@ struct ProduceFlags {
   int partition = -1;
   std::string fsync = "never";
   std::string compression;
+  std::string compression_level;
   std::string batch_size = "1MiB";
   std::string linger = "0ms";
   std::string max_record_size = "1MiB";
@@ -35,6 +36,9 @@ int Run(const Globals& g, const ProduceFlags& f) {
   if (f.partition >= 0) po.partition = f.partition;
   po.fsync = ParseFlag("--fsync", log::ParseFsyncPolicy(f.fsync));
   if (!f.compression.empty()) po.codec = ParseFlag("--compression", log::ParseCodec(f.compression));
+  if (!f.compression_level.empty())
+    po.zstd_level = static_cast<int>(ParseFlag(
+        "--compression-level", util::ParseInt(f.compression_level, log::kMinZstdLevel, log::kMaxZstdLevel)));
   po.batch_bytes = ParseFlag("--batch-size", util::ParseSize(f.batch_size));
   po.max_record_bytes = ParseFlag("--max-record-size", util::ParseSize(f.max_record_size));
   if (po.batch_bytes == 0) return UsageError("--batch-size: must be at least 1 byte");
@@ -114,6 +118,8 @@ void AddProduceCommand(CLI::App& app, Globals& g, Action& action) {
   sub->add_option("--compression", f->compression, "Override the topic's compression: zstd or none")
       ->type_name("CODEC")
         ->check(CLI::IsMember({"zstd", "none"}));
+  sub->add_option("--compression-level", f->compression_level, "Override the topic's zstd level (1-19)")
+      ->type_name("N");
   sub->add_option("--batch-size", f->batch_size, "Flush once this much is pending (default 1MiB)")
       ->type_name("SIZE");
   sub->add_option("--linger", f->linger, "Wait this long for more input before writing\n(default 0ms: write as soon as input pauses)")

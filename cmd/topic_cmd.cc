@@ -13,7 +13,7 @@ namespace {
 struct ConfigFlags {
   int partitions = 0;
   CLI::Option* partitions_flag = nullptr;  // count() == 0: not given
-  std::string retention, retention_bytes, segment_bytes, segment_ms, compression;
+  std::string retention, retention_bytes, segment_bytes, segment_ms, compression, compression_level;
 
   void Add(CLI::App* sub, bool creating) {
     partitions_flag =
@@ -30,6 +30,10 @@ struct ConfigFlags {
     sub->add_option("--compression", compression, "Batch compression: zstd or none (default none)")
         ->type_name("CODEC")
         ->check(CLI::IsMember({"zstd", "none"}));
+    sub->add_option("--compression-level", compression_level,
+                    creating ? "zstd level 1-19 (default: klog's fast setting,\nlevel 1 with a small hash table)"
+                             : "zstd level 1-19, or 'default' for klog's\nfast setting")
+        ->type_name("N");
   }
 
   // Applies what was given onto c.
@@ -48,6 +52,10 @@ struct ConfigFlags {
     if (!segment_bytes.empty()) c.segment_bytes = ParseFlag("--segment-bytes", util::ParseSize(segment_bytes));
     if (!segment_ms.empty()) c.segment_ms = ParseFlag("--segment-ms", util::ParseDurationMs(segment_ms));
     if (!compression.empty()) c.compression = ParseFlag("--compression", log::ParseCodec(compression));
+    if (compression_level == "default") c.compression_level.reset();
+    else if (!compression_level.empty())
+      c.compression_level = static_cast<int>(ParseFlag(
+          "--compression-level", util::ParseInt(compression_level, log::kMinZstdLevel, log::kMaxZstdLevel)));
     Status st = topic::ValidateTopicConfig(c);
     if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
   }
@@ -207,6 +215,7 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
         }
         std::string out = "Topic: " + *name + "  Partitions: " + std::to_string(c->partitions) +
                           "  Compression: " + log::CodecName(c->compression) +
+                          (c->compression_level ? " (level " + std::to_string(*c->compression_level) + ")" : "") +
                           "  Retention: " + Limit(c->retention_ms, true) +
                           "  Retention-bytes: " + Limit(c->retention_bytes, false) +
                           "  Segment-bytes: " + util::FormatSize(c->segment_bytes) +

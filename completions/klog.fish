@@ -29,11 +29,11 @@ function __klog_value_flags --argument-names cmdpath
         case ''
             printf '%s\n' --dir
         case 'topic create' 'topic alter'
-            printf '%s\n' --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression
+            printf '%s\n' --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level
         case 'topic describe' 'group describe'
             printf '%s\n' --format
         case produce
-            printf '%s\n' --format -k --key -K --key-separator -H --header -p --partition --fsync --compression --batch-size --linger --max-record-size
+            printf '%s\n' --format -k --key -K --key-separator -H --header -p --partition --fsync --compression --compression-level --batch-size --linger --max-record-size
         case consume
             printf '%s\n' -o --offset -p --partition -n --max-messages --format -g --group --exec --exec-batch --auto-offset-reset --session-timeout
         case 'offset reset'
@@ -173,6 +173,7 @@ for sub in create alter
     complete -c klog -n "__klog_is 'topic $sub'" -l segment-bytes -x -d 'Roll to a new segment at this size'
     complete -c klog -n "__klog_is 'topic $sub'" -l segment-ms -x -d 'Roll to a new segment at this age'
     complete -c klog -n "__klog_is 'topic $sub'" -l compression -x -a 'zstd none' -d 'Batch compression'
+    complete -c klog -n "__klog_is 'topic $sub'" -l compression-level -x -d 'zstd level 1-19'
 end
 complete -c klog -n "__klog_is 'topic create'" -l if-not-exists -d 'Succeed quietly if the topic exists'
 complete -c klog -n "__klog_is 'topic list'" -l json -d 'One JSON document'
@@ -192,6 +193,7 @@ complete -c klog -n '__klog_is produce' -s H -l header -x -d 'Header NAME=VALUE 
 complete -c klog -n '__klog_is produce' -s p -l partition -x -d 'Write every record to partition N'
 complete -c klog -n '__klog_is produce' -l fsync -x -a 'never batch always' -d 'When to fsync'
 complete -c klog -n '__klog_is produce' -l compression -x -a 'zstd none' -d "Override the topic's compression"
+complete -c klog -n '__klog_is produce' -l compression-level -x -d "Override the topic's zstd level"
 complete -c klog -n '__klog_is produce' -l batch-size -x -d 'Flush once this much is pending'
 complete -c klog -n '__klog_is produce' -l linger -x -d 'Wait this long for more input'
 complete -c klog -n '__klog_is produce' -l max-record-size -x -d 'Refuse larger records'

@@ -20,11 +20,15 @@ Result<std::unique_ptr<Producer>> Producer::Open(const topic::TopicStore& store,
     return Status::InvalidArgument("topic '" + topic + "' has no partition " + std::to_string(*options.partition) +
                                    " (it has " + std::to_string(config->partitions) + ": 0-" +
                                    std::to_string(config->partitions - 1) + ")");
+  if (options.zstd_level && (*options.zstd_level < log::kMinZstdLevel || *options.zstd_level > log::kMaxZstdLevel))
+    return Status::InvalidArgument("compression level must be between " + std::to_string(log::kMinZstdLevel) +
+                                   " and " + std::to_string(log::kMaxZstdLevel));
   std::unique_ptr<Producer> p(new Producer());
   p->store_ = &store;
   p->topic_ = topic;
   p->options_ = options;
   p->codec_ = options.codec.value_or(config->compression);
+  p->zstd_level_ = options.zstd_level ? options.zstd_level : config->compression_level;
   p->log_config_ = config->ToLogConfig();
   p->log_config_.fsync = options.fsync;
   p->parts_.resize(config->partitions);
@@ -80,7 +84,7 @@ void Producer::TakePending(Job& job) {
 Status Producer::Compress(Job& job) const {
   job.framed.resize(job.batches.size());
   for (size_t i = 0; i < job.batches.size(); ++i)
-    KLOG_RETURN_IF_ERROR(job.batches[i].second.Finish(codec_, job.framed[i]));
+    KLOG_RETURN_IF_ERROR(job.batches[i].second.Finish(codec_, job.framed[i], zstd_level_));
   return Status::Ok();
 }
 

@@ -30,6 +30,7 @@ struct ProducerOptions {
   std::optional<int> partition;
   log::FsyncPolicy fsync = log::FsyncPolicy::kNever;
   std::optional<log::Codec> codec;  // else the topic's compression
+  std::optional<int> zstd_level;     // else the topic's compression level
   size_t batch_bytes = 1 << 20;     // flush when this much is pending
   size_t max_record_bytes = 1 << 20;
 };
@@ -116,6 +117,7 @@ class Producer {
   std::string topic_;
   ProducerOptions options_;
   log::Codec codec_ = log::Codec::kNone;
+  std::optional<int> zstd_level_;
   log::LogConfig log_config_;
   std::vector<Part> parts_;
   std::vector<int> order_;  // partition of each pending record, in input order

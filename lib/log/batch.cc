@@ -20,6 +20,7 @@ namespace {
 // allocate and initialise a fresh one (megabytes of tables) for every batch.
 struct ZstdContexts {
   ZSTD_CCtx* c = nullptr;
+  int level = 0;  // what c is set for; 0: the default below
   ZSTD_DCtx* d = nullptr;
   ~ZstdContexts() {
     ZSTD_freeCCtx(c);
@@ -37,15 +38,22 @@ thread_local ZstdContexts t_zstd;
 constexpr int kZstdLevel = 1;
 constexpr int kZstdHashLog = 11;
 
-ZSTD_CCtx* CompressContext() {
-  if (!t_zstd.c) {
-    t_zstd.c = ZSTD_createCCtx();
-    if (t_zstd.c && (ZSTD_isError(ZSTD_CCtx_setParameter(t_zstd.c, ZSTD_c_compressionLevel, kZstdLevel)) ||
-                     ZSTD_isError(ZSTD_CCtx_setParameter(t_zstd.c, ZSTD_c_hashLog, kZstdHashLog)))) {
-      ZSTD_freeCCtx(t_zstd.c);
-      t_zstd.c = nullptr;
-    }
+// The thread's compression context, set for `level` (none: the default
+// above); its parameters change only when the level does.
+ZSTD_CCtx* CompressContext(std::optional<int> level) {
+  int want = level.value_or(0);  // 0: the default
+  if (t_zstd.c && t_zstd.level == want) return t_zstd.c;
+  if (!t_zstd.c) t_zstd.c = ZSTD_createCCtx();
+  if (!t_zstd.c) return nullptr;
+  bool ok = !ZSTD_isError(ZSTD_CCtx_reset(t_zstd.c, ZSTD_reset_parameters)) &&
+            !ZSTD_isError(ZSTD_CCtx_setParameter(t_zstd.c, ZSTD_c_compressionLevel, level.value_or(kZstdLevel))) &&
+            (level || !ZSTD_isError(ZSTD_CCtx_setParameter(t_zstd.c, ZSTD_c_hashLog, kZstdHashLog)));
+  if (!ok) {
+    ZSTD_freeCCtx(t_zstd.c);
+    t_zstd.c = nullptr;
+    return nullptr;
   }
+  t_zstd.level = want;
   return t_zstd.c;
 }
 ZSTD_DCtx* DecompressContext() {
@@ -284,7 +292,7 @@ size_t BatchBuilder::Add(int64_t timestamp, std::optional<std::string_view> key,
   return size;
 }
 
-Status BatchBuilder::Finish(Codec codec, std::string& out) {
+Status BatchBuilder::Finish(Codec codec, std::string& out, std::optional<int> zstd_level) {
   if (count_ == 0) return Status::InvalidArgument("empty batch");
   // The batch is built in place: the records after header room, or their
   // zstd frame after header room in compressed_.
@@ -298,9 +306,9 @@ Status BatchBuilder::Finish(Codec codec, std::string& out) {
     if (compressed_.size() < kBatchHeaderSize + cap) compressed_.resize(kBatchHeaderSize + cap);
     d = compressed_.data();
     const char* src = records_.data() + kBatchHeaderSize;
-    ZSTD_CCtx* cctx = CompressContext();
+    ZSTD_CCtx* cctx = CompressContext(zstd_level);
     size_t n = cctx ? ZSTD_compress2(cctx, d + kBatchHeaderSize, cap, src, n_records)
-                    : ZSTD_compress(d + kBatchHeaderSize, cap, src, n_records, kZstdLevel);
+                    : ZSTD_compress(d + kBatchHeaderSize, cap, src, n_records, zstd_level.value_or(kZstdLevel));
     if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
     size = kBatchHeaderSize + n;
   }

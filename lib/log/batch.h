@@ -43,6 +43,9 @@ namespace klog::log {
 constexpr size_t kBatchHeaderSize = 40;
 constexpr uint8_t kBatchMagic = 1;
 constexpr uint64_t kMaxBatchBytes = 128ull << 20;
+// zstd levels a topic or producer may ask for (Kafka's compression.zstd.level).
+constexpr int kMinZstdLevel = 1;
+constexpr int kMaxZstdLevel = 19;
 
 enum class Codec : uint8_t { kNone = 0, kZstd = 1 };
 const char* CodecName(Codec c);
@@ -140,8 +143,9 @@ class BatchBuilder {
 
   // Builds the batch into `out` (cleared first) and resets the builder,
   // which keeps its buffers' capacity for the next batch. zstd runs at
-  // level 1 with a small hash table (see batch.cc).
-  Status Finish(Codec codec, std::string& out);
+  // `zstd_level`, or by default at level 1 with a small hash table (see
+  // batch.cc).
+  Status Finish(Codec codec, std::string& out, std::optional<int> zstd_level = std::nullopt);
 
  private:
   // Header room, then the records, in the first used_ bytes; the rest is

@@ -1,5 +1,7 @@
 #include "topic/topic_config.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "util/state_json.h"
@@ -24,6 +26,7 @@ std::string TopicConfigToJson(const TopicConfig& c) {
   j["segment_bytes"] = c.segment_bytes;
   j["segment_ms"] = c.segment_ms;
   j["compression"] = log::CodecName(c.compression);
+  if (c.compression_level) j["compression_level"] = *c.compression_level;
   j["created_ms"] = c.created_ms;
   return j.dump(2) + "\n";
 }
@@ -44,6 +47,11 @@ Result<TopicConfig> TopicConfigFromJson(const std::string& text, const std::stri
     auto codec = log::ParseCodec(j.value("compression", std::string("none")));
     if (!codec.ok()) return Status::Corruption(what + ": " + codec.status().message());
     c.compression = *codec;
+    if (j.contains("compression_level") && !j["compression_level"].is_null())
+      // Read wide and clamped, so that a huge value fails validation rather
+      // than wrapping into a valid level.
+      c.compression_level =
+          static_cast<int>(std::clamp<int64_t>(j["compression_level"].get<int64_t>(), INT32_MIN, INT32_MAX));
     c.created_ms = j.value("created_ms", int64_t{0});
   } catch (const std::exception& e) {
     return Status::Corruption(what + ": " + e.what());
@@ -60,6 +68,9 @@ Status ValidateTopicConfig(const TopicConfig& c) {
     return Status::InvalidArgument("segment bytes must be between 4KiB and 2GiB");
   if (c.segment_ms < 1) return Status::InvalidArgument("segment age must be positive");
   if (c.retention_ms < -1 || c.retention_bytes < -1) return Status::InvalidArgument("retention must be -1 or positive");
+  if (c.compression_level && (*c.compression_level < log::kMinZstdLevel || *c.compression_level > log::kMaxZstdLevel))
+    return Status::InvalidArgument("compression level must be between " + std::to_string(log::kMinZstdLevel) +
+                                   " and " + std::to_string(log::kMaxZstdLevel));
   return Status::Ok();
 }
 

@@ -2,10 +2,12 @@
 //   {"version":1,"partitions":3,"retention_ms":604800000,"retention_bytes":-1,
 //    "segment_bytes":1073741824,"segment_ms":604800000,"compression":"none",
 //    "created_ms":1764000000000}
+// and "compression_level":N when one was chosen.
 // -1 means "no limit". Unknown keys are kept as they are not read.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "log/batch.h"
@@ -23,6 +25,7 @@ struct TopicConfig {
   uint64_t segment_bytes = 1ull << 30;
   int64_t segment_ms = 7ll * 24 * 3600 * 1000;
   log::Codec compression = log::Codec::kNone;
+  std::optional<int> compression_level;  // zstd level; none: klog's default (fast)
   int64_t created_ms = 0;
 
   log::LogConfig ToLogConfig() const;

@@ -139,6 +139,50 @@ TEST_CASE("zstd compression keeps the records and takes less space than none") {
   CHECK(k.Ok({"consume", "plain"}) == input + input);
 }
 
+TEST_CASE("--compression-level: a topic's zstd level, changed by alter, overridden by produce; bad levels are usage errors") {
+  CliFixture k;
+  std::string input;
+  for (int i = 0; i < 3000; ++i)
+    input += "2026-11-24T10:00:" + std::to_string(i % 60) + "Z GET /api/v1/users/" + std::to_string(i * 7919 % 1000) +
+             " status=" + std::to_string(i % 7 ? 200 : 500) + " took=" + std::to_string(i * 31 % 997) + "ms\n";
+  k.Ok({"topic", "create", "fast", "--compression", "zstd"});
+  k.Ok({"topic", "create", "small", "--compression", "zstd", "--compression-level", "19"});
+  CHECK_FALSE(Describe(k, "fast")["config"].contains("compression_level"));
+  CHECK(Describe(k, "small")["config"]["compression_level"] == 19);
+  CHECK(k.Ok({"topic", "describe", "small"}).find("Compression: zstd (level 19)") != std::string::npos);
+  k.Ok({"produce", "fast"}, input);
+  k.Ok({"produce", "small"}, input);
+  CHECK(k.Ok({"consume", "small"}) == input);
+  int64_t fast_bytes = Describe(k, "fast")["partitions"][0]["bytes"];
+  int64_t small_bytes = Describe(k, "small")["partitions"][0]["bytes"];
+  CHECK(small_bytes < fast_bytes);
+
+  // The producer may override the level; the topic keeps its own.
+  k.Ok({"produce", "fast", "--compression-level", "19"}, input);
+  int64_t added = Describe(k, "fast")["partitions"][0]["bytes"].get<int64_t>() - fast_bytes;
+  CHECK(added < fast_bytes);
+  CHECK(k.Ok({"consume", "fast"}) == input + input);
+  CHECK_FALSE(Describe(k, "fast")["config"].contains("compression_level"));
+
+  k.Ok({"topic", "alter", "small", "--compression-level", "5"});
+  CHECK(Describe(k, "small")["config"]["compression_level"] == 5);
+  k.Ok({"topic", "alter", "small", "--compression-level", "default"});
+  CHECK_FALSE(Describe(k, "small")["config"].contains("compression_level"));
+  CHECK(Describe(k, "small")["config"]["compression"] == "zstd");
+
+  // Bad levels: usage errors that name the flag; nothing created or changed.
+  for (const char* bad : {"0", "20", "-3", "high"}) {
+    CAPTURE(bad);
+    CHECK_KLOG_ERROR(k.Run({"topic", "create", "bad", "--compression", "zstd", "--compression-level", bad}), 2,
+                     "--compression-level");
+    CHECK(k.Run({"topic", "describe", "bad"}).exit_code == 1);
+    CHECK_KLOG_ERROR(k.Run({"topic", "alter", "small", "--compression-level", bad}), 2, "--compression-level");
+    CHECK_KLOG_ERROR(k.Run({"produce", "fast", "--compression-level", bad}, "lost\n"), 2, "--compression-level");
+  }
+  CHECK_FALSE(Describe(k, "small")["config"].contains("compression_level"));
+  CHECK(k.Ok({"consume", "fast"}) == input + input);
+}
+
 TEST_CASE("topic alter grows partitions; the new ones take records") {
   CliFixture k;
   k.Ok({"topic", "create", "t", "--partitions", "2"});

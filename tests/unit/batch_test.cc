@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -33,7 +34,7 @@ struct Record {
   bool operator==(const Record&) const = default;
 };
 
-std::string Build(const std::vector<Record>& records, Codec codec) {
+std::string Build(const std::vector<Record>& records, Codec codec, std::optional<int> zstd_level = std::nullopt) {
   BatchBuilder b;
   for (const auto& r : records) {
     std::vector<HeaderView> hs;
@@ -41,7 +42,7 @@ std::string Build(const std::vector<Record>& records, Codec codec) {
     b.Add(r.timestamp, r.key, r.value, hs);
   }
   std::string out;
-  REQUIRE(b.Finish(codec, out).ok());
+  REQUIRE(b.Finish(codec, out, zstd_level).ok());
   CHECK(b.empty());
   return out;
 }
@@ -105,6 +106,35 @@ TEST_CASE("records round trip byte for byte, compressed or not") {
     CHECK(h.max_timestamp == 5000);
     CHECK(h.total_size() == raw.size());
   }
+}
+
+TEST_CASE("zstd levels: every level decodes to the same records; higher levels are smaller on log lines") {
+  std::vector<Record> in;
+  std::mt19937 rng(5);
+  const char* words[] = {"GET", "POST", "/api/v1/users", "/login", "status=200", "status=500", "eu-west", "took"};
+  for (int i = 0; i < 4000; ++i) {
+    std::string v = "2026-11-24T10:00:00." + std::to_string(i) + "Z";
+    for (int w = 0; w < 6; ++w) v += std::string(" ") + words[rng() % 8] + " " + std::to_string(rng() % 100000);
+    in.push_back({i, std::nullopt, v, {}});
+  }
+  // The thread's context changes level and back: each batch must still be
+  // compressed as asked (sizes repeat) and decode.
+  std::map<std::string, size_t> size_of;
+  for (std::optional<int> level : {std::optional<int>(), std::optional<int>(19), std::optional<int>(3),
+                                   std::optional<int>(), std::optional<int>(19)}) {
+    std::string name = level ? std::to_string(*level) : "default";
+    CAPTURE(name);
+    std::string raw = Build(in, Codec::kZstd, level);
+    std::vector<Record> out;
+    REQUIRE(Decode(raw, &out).ok());
+    CHECK(out == in);
+    if (size_of.count(name)) CHECK(size_of[name] == raw.size());
+    size_of[name] = raw.size();
+  }
+  CHECK(size_of["19"] < size_of["3"]);
+  CHECK(size_of["3"] < size_of["default"]);
+  // A level means nothing without compression.
+  CHECK(Build(in, Codec::kNone, 19) == Build(in, Codec::kNone));
 }
 
 TEST_CASE("absent and empty keys and header values stay distinct") {
