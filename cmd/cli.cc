@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "log/batch.h"
 #include "os/pipe.h"
 #include "util/name.h"
+#include "util/parse.h"
 
 namespace klog::cmd {
 
@@ -52,6 +54,11 @@ std::string OffsetCell(const std::optional<int64_t>& offset) { return offset ? s
 
 nlohmann::ordered_json OffsetJson(const std::optional<int64_t>& offset) {
   return offset ? nlohmann::ordered_json(*offset) : nlohmann::ordered_json(nullptr);
+}
+
+int ParseCompressionLevelFlag(const std::string& text) {
+  return static_cast<int>(
+      ParseFlag("--compression-level", util::ParseInt(text, log::kMinZstdLevel, log::kMaxZstdLevel)));
 }
 
 void CheckGroupName(const std::string& name) {

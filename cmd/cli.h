@@ -58,6 +58,9 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 std::string OffsetCell(const std::optional<int64_t>& offset);
 nlohmann::ordered_json OffsetJson(const std::optional<int64_t>& offset);
 
+// --compression-level N (1-19); throws a usage error otherwise.
+int ParseCompressionLevelFlag(const std::string& text);
+
 // Throws a usage error (exit 2) unless `name` is a valid group name.
 void CheckGroupName(const std::string& name);
 

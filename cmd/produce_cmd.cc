@@ -37,8 +37,7 @@ int Run(const Globals& g, const ProduceFlags& f) {
   po.fsync = ParseFlag("--fsync", log::ParseFsyncPolicy(f.fsync));
   if (!f.compression.empty()) po.codec = ParseFlag("--compression", log::ParseCodec(f.compression));
   if (!f.compression_level.empty())
-    po.zstd_level = static_cast<int>(ParseFlag(
-        "--compression-level", util::ParseInt(f.compression_level, log::kMinZstdLevel, log::kMaxZstdLevel)));
+    po.zstd_level = ParseCompressionLevelFlag(f.compression_level);
   po.batch_bytes = ParseFlag("--batch-size", util::ParseSize(f.batch_size));
   po.max_record_bytes = ParseFlag("--max-record-size", util::ParseSize(f.max_record_size));
   if (po.batch_bytes == 0) return UsageError("--batch-size: must be at least 1 byte");

@@ -54,8 +54,7 @@ struct ConfigFlags {
     if (!compression.empty()) c.compression = ParseFlag("--compression", log::ParseCodec(compression));
     if (compression_level == "default") c.compression_level.reset();
     else if (!compression_level.empty())
-      c.compression_level = static_cast<int>(ParseFlag(
-          "--compression-level", util::ParseInt(compression_level, log::kMinZstdLevel, log::kMaxZstdLevel)));
+      c.compression_level = ParseCompressionLevelFlag(compression_level);
     Status st = topic::ValidateTopicConfig(c);
     if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
   }

@@ -20,9 +20,7 @@ Result<std::unique_ptr<Producer>> Producer::Open(const topic::TopicStore& store,
     return Status::InvalidArgument("topic '" + topic + "' has no partition " + std::to_string(*options.partition) +
                                    " (it has " + std::to_string(config->partitions) + ": 0-" +
                                    std::to_string(config->partitions - 1) + ")");
-  if (options.zstd_level && (*options.zstd_level < log::kMinZstdLevel || *options.zstd_level > log::kMaxZstdLevel))
-    return Status::InvalidArgument("compression level must be between " + std::to_string(log::kMinZstdLevel) +
-                                   " and " + std::to_string(log::kMaxZstdLevel));
+  if (options.zstd_level) KLOG_RETURN_IF_ERROR(log::ValidateZstdLevel(*options.zstd_level));
   std::unique_ptr<Producer> p(new Producer());
   p->store_ = &store;
   p->topic_ = topic;

@@ -90,6 +90,12 @@ inline bool Fits(const char* p, const char* end, int64_t n) {
 }
 }  // namespace
 
+Status ValidateZstdLevel(int level) {
+  if (level >= kMinZstdLevel && level <= kMaxZstdLevel) return Status::Ok();
+  return Status::InvalidArgument("compression level must be between " + std::to_string(kMinZstdLevel) + " and " +
+                                 std::to_string(kMaxZstdLevel));
+}
+
 const char* CodecName(Codec c) { return c == Codec::kZstd ? "zstd" : "none"; }
 
 Result<Codec> ParseCodec(std::string_view name) {

@@ -46,6 +46,7 @@ constexpr uint64_t kMaxBatchBytes = 128ull << 20;
 // zstd levels a topic or producer may ask for (Kafka's compression.zstd.level).
 constexpr int kMinZstdLevel = 1;
 constexpr int kMaxZstdLevel = 19;
+Status ValidateZstdLevel(int level);
 
 enum class Codec : uint8_t { kNone = 0, kZstd = 1 };
 const char* CodecName(Codec c);

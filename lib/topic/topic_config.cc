@@ -68,9 +68,7 @@ Status ValidateTopicConfig(const TopicConfig& c) {
     return Status::InvalidArgument("segment bytes must be between 4KiB and 2GiB");
   if (c.segment_ms < 1) return Status::InvalidArgument("segment age must be positive");
   if (c.retention_ms < -1 || c.retention_bytes < -1) return Status::InvalidArgument("retention must be -1 or positive");
-  if (c.compression_level && (*c.compression_level < log::kMinZstdLevel || *c.compression_level > log::kMaxZstdLevel))
-    return Status::InvalidArgument("compression level must be between " + std::to_string(log::kMinZstdLevel) +
-                                   " and " + std::to_string(log::kMaxZstdLevel));
+  if (c.compression_level) KLOG_RETURN_IF_ERROR(log::ValidateZstdLevel(*c.compression_level));
   return Status::Ok();
 }
 

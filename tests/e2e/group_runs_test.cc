@@ -28,12 +28,15 @@ TEST_CASE("group: cron-style runs pick up exactly what is new; overlapping runs 
 
   // Two runs started together on a big topic split it and read it once.
   // Their stdout is a pipe read slowly (as by a slow consumer downstream),
-  // so each run takes long enough for the other to join meanwhile.
+  // so each run takes long enough for the other to join meanwhile: ~2 MB
+  // of output, twice what klog's enlarged (1 MiB) pipe buffer can absorb,
+  // or the first run to join could write it all at once and be gone
+  // before the other joins.
   k.Ok({"topic", "create", "big", "--partitions", "4"});
   k.Ok({"produce", "big", "-K", ":", "--batch-size", "8KiB"}, KeyedLines(0, 60000));
   std::set<PartOff> truth = LogContents(k, "big");
   REQUIRE(truth.size() == 60000);
-  const std::vector<std::string> args = {"consume", "big", "-g", "cron2", "--format", "%p %o\\n"};
+  const std::vector<std::string> args = {"consume", "big", "-g", "cron2", "--format", "%p %o %k %v %T\\n"};
   SlowPipe out1(k.tmp().Join("r1.fifo")), out2(k.tmp().Join("r2.fifo"));
   KlogProcess r1(args, k.Env(), out1.path(), k.tmp().Join("r1.err"));
   KlogProcess r2(args, k.Env(), out2.path(), k.tmp().Join("r2.err"));

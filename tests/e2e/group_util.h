@@ -135,7 +135,7 @@ inline std::string GroupFiles(const CliFixture& k, const std::string& group) {
 }
 
 // A FIFO that a process writes its stdout to, drained by a thread at about
-// 400 KB/s: a slow reader downstream, so the writer blocks now and then.
+// 800 KB/s: a slow reader downstream, so the writer blocks now and then.
 class SlowPipe {
  public:
   explicit SlowPipe(std::string path) : path_(std::move(path)) {
@@ -143,7 +143,7 @@ class SlowPipe {
     thread_ = std::thread([this] {
       int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);  // waits for the writer
       if (fd < 0) return;
-      char buf[4096];
+      char buf[8192];
       for (;;) {
         ssize_t n = ::read(fd, buf, sizeof buf);
         if (n <= 0) break;
