@@ -12,18 +12,25 @@ using nlohmann::json;
 namespace {
 
 // A member appends on every commit: the newest entry's number comes from
-// the last complete line of the file, not from reading the whole journal.
+// the file's last kTailBytes, not from reading the whole journal.
 constexpr uint64_t kTailBytes = 4096;
 
-std::optional<int64_t> SeqOfLastLine(const os::File& f, uint64_t size) {
+Result<std::string> ReadTail(const os::File& f, uint64_t size) {
   uint64_t from = size > kTailBytes ? size - kTailBytes : 0;
   std::string tail(size - from, '\0');
   auto got = f.ReadAt(from, tail.data(), tail.size());
-  if (!got.ok() || *got != tail.size()) return std::nullopt;
+  if (!got.ok()) return got.status();
+  tail.resize(*got);
+  return tail;
+}
+
+// The "seq" of the last complete line of `tail`; none when that line does
+// not carry one or does not fit in the tail (`whole`: the tail is the file).
+std::optional<int64_t> SeqOfLastLine(const std::string& tail, bool whole) {
   size_t end = tail.rfind('\n');  // what follows is a torn line
   if (end == std::string::npos || end == 0) return std::nullopt;
   size_t start = tail.rfind('\n', end - 1);
-  if (start == std::string::npos && from > 0) return std::nullopt;  // longer than the tail read
+  if (start == std::string::npos && !whole) return std::nullopt;
   start = start == std::string::npos ? 0 : start + 1;
   try {
     json j = util::ParseStateJson(tail.substr(start, end - start));
@@ -33,15 +40,7 @@ std::optional<int64_t> SeqOfLastLine(const os::File& f, uint64_t size) {
   return std::nullopt;
 }
 
-// The number of the newest entry, 0 when there is none.
-Result<int64_t> LastSeq(const GroupPaths& paths, const os::File& current, uint64_t size) {
-  if (auto seq = SeqOfLastLine(current, size)) return *seq;
-  // Empty (just rotated), garbled at the end, or written before entries
-  // carried numbers: read it all.
-  auto all = ReadJournal(paths);
-  if (!all.ok()) return all.status();
-  return all->empty() ? 0 : all->back().seq;
-}
+json OffsetOrNull(const std::optional<int64_t>& offset) { return offset ? json(*offset) : json(nullptr); }
 
 }  // namespace
 
@@ -51,36 +50,34 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
   j["kind"] = e.kind;
   j["actor"] = e.actor;
   j["changes"] = json::array();
-  for (const auto& c : e.changes) {
-    json cj = {{"topic", c.topic}, {"partition", c.partition}};
-    cj["new"] = c.new_offset ? json(*c.new_offset) : json(nullptr);
-    cj["old"] = c.old_offset ? json(*c.old_offset) : json(nullptr);
-    j["changes"].push_back(cj);
-  }
+  for (const auto& c : e.changes)
+    j["changes"].push_back(
+        {{"topic", c.topic}, {"partition", c.partition}, {"old", OffsetOrNull(c.old_offset)}, {"new", OffsetOrNull(c.new_offset)}});
   auto f = os::File::OpenAppend(paths.Journal(), true);
   if (!f.ok()) return f.status();
   auto size = f->Size();
   if (!size.ok()) return size.status();
-  auto last = LastSeq(paths, *f, *size);
-  if (!last.ok()) return last.status();
+  auto tail = ReadTail(*f, *size);
+  if (!tail.ok()) return tail.status();
+  std::optional<int64_t> last = SeqOfLastLine(*tail, *size <= kTailBytes);
+  if (!last) {
+    // Empty (just rotated), garbled at the end, or written before entries
+    // carried numbers: read it all.
+    auto all = ReadJournal(paths);
+    if (!all.ok()) return all.status();
+    last = all->empty() ? 0 : all->back().seq;
+  }
   j["seq"] = *last + 1;
+  // A writer killed mid-append left a line without its newline: end it,
+  // or this entry would be glued to it and skipped with it.
+  bool torn = !tail->empty() && tail->back() != '\n';
   if (*size > kMaxJournalBytes) {
     KLOG_RETURN_IF_ERROR(os::Rename(paths.Journal(), paths.OldJournal()));
     f = os::File::OpenAppend(paths.Journal(), true);
     if (!f.ok()) return f.status();
-    size = f->Size();
-    if (!size.ok()) return size.status();
+    torn = false;  // that line stays behind, at the end of the old file
   }
-  std::string line = j.dump() + "\n";
-  if (*size > 0) {
-    // A writer killed mid-append left a line without its newline: end it,
-    // or this entry would be glued to it and skipped with it.
-    char last = '\n';
-    auto got = f->ReadAt(*size - 1, &last, 1);
-    if (!got.ok()) return got.status();
-    if (*got == 1 && last != '\n') line.insert(line.begin(), '\n');
-  }
-  return f->Append(line);
+  return f->Append((torn ? "\n" : "") + j.dump() + "\n");
 }
 
 Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
