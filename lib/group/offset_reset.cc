@@ -63,14 +63,17 @@ Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargets(const Group
         entry = &*it;
         break;
       }
-    if (!entry) return Status::NotFound("group '" + paths.group() + "' has no reset in its history to go back from");
+    if (!entry)
+      return Status::NotFound("group '" + paths.group() +
+                              "' has no reset in its history to go back from (to undo a commit, use --to-entry N; "
+                              "see 'klog offset history')");
   } else {
     for (const auto& e : *journal)
       if (e.seq == spec.value) entry = &e;
     if (!entry)
       return Status::InvalidArgument(
           "group '" + paths.group() + "' has no history entry " + std::to_string(spec.value) +
-          (journal->empty() ? std::string(" (its history is empty)")
+          (journal->empty() ? std::string(" (its history is empty: there is nothing to undo)")
                             : " (it has " + std::to_string(journal->front().seq) + " to " +
                                   std::to_string(journal->back().seq) + "; see 'klog offset history')"));
   }

@@ -333,7 +333,7 @@ TEST_CASE("offset reset --to-previous and --to-entry undo exactly; history lists
   const std::string at_379 = ReadAll(OffsetsFile(k, "G"));
   {
     RunResult none = k.Run({"offset", "reset", "-g", "G", "--to-previous"});
-    CHECK_KLOG_ERROR(none, 1, "no reset");
+    CHECK_KLOG_ERROR(none, 1, "no reset in its history to go back from (to undo a commit, use --to-entry N");
   }
 
   k.Ok({"offset", "reset", "-g", "G", "--all-topics", "--to-earliest", "--execute"});
@@ -468,7 +468,7 @@ TEST_CASE("offset history numbers stay when the journal drops its oldest entries
   WriteAll(JournalFile(k, "W"), "garbage\n");
   REQUIRE(std::remove((k.data() + "/groups/W/journal.1.jsonl").c_str()) == 0);
   CHECK_KLOG_ERROR(k.Run({"offset", "reset", "-g", "W", "--to-entry", "1"}), 1,
-                   "no history entry 1 (its history is empty)");
+                   "no history entry 1 (its history is empty: there is nothing to undo)");
   CHECK(Committed(k, "W", wide).at(0) == 3);  // nothing changed
 }
 
