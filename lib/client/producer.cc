@@ -142,8 +142,8 @@ Status Producer::FinishOldest() {
   int w = in_flight_.front();
   in_flight_.pop_front();
   Job& job = jobs_[w];
-  if (sync_in_background()) return Report(job, syncer_.WaitFor(job.sync_ticket));
-  Status st = workers_[w].Wait();
+  if (sync_in_background()) return Report(job, syncer_.WaitFor(job.ticket));
+  Status st = workers_.Wait(job.ticket);
   return st.ok() ? Append(job, &written_) : st;
 }
 
@@ -155,8 +155,8 @@ Status Producer::FinishBackground() {
     } else {
       int w = in_flight_.front();
       in_flight_.pop_front();
-      if (sync_in_background()) (void)syncer_.WaitFor(jobs_[w].sync_ticket);
-      else (void)workers_[w].Wait();
+      if (sync_in_background()) (void)syncer_.WaitFor(jobs_[w].ticket);
+      else (void)workers_.Wait(jobs_[w].ticket);
       (void)Report(jobs_[w], failed);  // after the failure: never reported
     }
   }
@@ -188,16 +188,18 @@ Status Producer::FlushInBackground() {
       Status synced = Report(job, before.ok() ? RunSyncs(job.syncs) : before);
       return st.ok() ? synced : (before.ok() ? st : before);
     }
-    job.sync_ticket = *ticket;
+    job.ticket = *ticket;
     in_flight_.push_back(w);
     return Status::Ok();
   }
-  if (!workers_[w].Start([this, &job] { return Compress(job); }).ok()) {
+  Result<uint64_t> ticket = workers_.Submit([this, &job] { return Compress(job); });
+  if (!ticket.ok()) {
     // No thread to be had: this one job is done here, after those before it.
     Status st = FinishBackground();
     if (st.ok()) st = Compress(job);
     return st.ok() ? Append(job, &written_) : st;
   }
+  job.ticket = *ticket;
   in_flight_.push_back(w);
   return Status::Ok();
 }

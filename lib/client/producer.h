@@ -7,6 +7,7 @@
 // to the next one after each flush (Kafka's sticky partitioner).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -22,7 +23,7 @@
 #include "log/sync_thread.h"
 #include "topic/topic_store.h"
 #include "util/status.h"
-#include "util/worker_thread.h"
+#include "util/worker_pool.h"
 
 namespace klog::client {
 
@@ -81,19 +82,22 @@ class Producer {
     std::vector<std::string> framed;
     std::vector<int> order;
     std::vector<log::PendingSync> syncs;  // left to syncer_
-    uint64_t sync_ticket = 0;
+    uint64_t ticket = 0;                  // of workers_ (zstd) or syncer_ (--fsync batch)
     std::vector<WrittenRecord> written;   // reported once the syncs are done
   };
   // Background work overlaps the caller's parsing. With zstd, up to
-  // kWorkers jobs compress on worker threads and the caller appends them
-  // in job order; with --fsync batch (and no zstd), the caller appends
-  // and syncer_ syncs, so the next batches are parsed and written during
-  // a sync, and up to kSyncJobs jobs wait for theirs.
+  // kCompressJobs jobs wait for or run on kWorkers threads and the caller
+  // appends them in job order (one job more than threads: a thread done
+  // early takes the next job instead of idling until its elder is done);
+  // with --fsync batch (and no zstd), the caller appends and syncer_
+  // syncs, so the next batches are parsed and written during a sync, and
+  // up to kSyncJobs jobs wait for theirs.
   static constexpr int kWorkers = 2;
+  static constexpr int kCompressJobs = kWorkers + 1;
   static constexpr int kSyncJobs = 4;
   bool in_background() const;  // full batches go to the workers
   bool sync_in_background() const;
-  int max_in_flight() const { return sync_in_background() ? kSyncJobs : kWorkers; }
+  int max_in_flight() const { return sync_in_background() ? kSyncJobs : kCompressJobs; }
 
   Producer() = default;
   void TakePending(Job& job);
@@ -126,11 +130,11 @@ class Producer {
   int sticky_ = 0;
   Job job_;  // the write on this thread
   std::vector<WrittenRecord> written_;
-  std::array<Job, kSyncJobs> jobs_;
-  std::deque<int> in_flight_;  // indexes into jobs_ (and workers_), oldest first
+  std::array<Job, std::max(kCompressJobs, kSyncJobs)> jobs_;
+  std::deque<int> in_flight_;  // indexes into jobs_, oldest first
   int next_job_ = 0;
   // Last: their threads end before the jobs they work on go.
-  std::array<util::WorkerThread, kWorkers> workers_;
+  util::WorkerPool workers_{kWorkers};
   log::SyncThread syncer_;
 };
 

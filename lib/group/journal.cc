@@ -77,7 +77,10 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
     if (!f.ok()) return f.status();
     torn = false;  // that line stays behind, at the end of the old file
   }
-  return f->Append((torn ? "\n" : "") + j.dump() + "\n");
+  std::string line = torn ? "\n" : "";
+  line += j.dump();
+  line += '\n';
+  return f->Append(line);
 }
 
 Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
