@@ -17,7 +17,7 @@ struct ConfigFlags {
 
   void Add(CLI::App* sub, bool creating) {
     partitions_flag =
-        sub->add_option("--partitions", partitions,
+        sub->add_option("-p,--partitions", partitions,
                         creating ? "Number of partitions (default 1)" : "New number of partitions (can only grow)")
             ->type_name("N");
     sub->add_option("--retention", retention, "Delete closed segments older than this\n(default 7d; -1 keeps them forever)")

@@ -24,10 +24,10 @@ _klog_subcommands() {
 _klog_flags() {
     case $1 in
         "") echo "-h --help --version --dir -q --quiet -v --verbose" ;;
-        "topic create") echo "-h --help --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level --if-not-exists" ;;
+        "topic create") echo "-h --help -p --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level --if-not-exists" ;;
         "topic list") echo "-h --help --json" ;;
         "topic describe") echo "-h --help --json --format" ;;
-        "topic alter") echo "-h --help --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level" ;;
+        "topic alter") echo "-h --help -p --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level" ;;
         "topic delete") echo "-h --help --if-exists" ;;
         produce) echo "-h --help --format -k --key -K --key-separator -H --header -p --partition --fsync --compression --compression-level --batch-size --linger --max-record-size --print-offsets --json" ;;
         consume) echo "-h --help -o --offset -p --partition -f --follow -n --max-messages --format -g --group --exec --exec-batch --auto-offset-reset --session-timeout" ;;
@@ -49,7 +49,7 @@ _klog_flags() {
 _klog_value_flags() {
     case $1 in
         "") echo "--dir" ;;
-        "topic create" | "topic alter") echo "--partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level" ;;
+        "topic create" | "topic alter") echo "-p --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level" ;;
         "topic describe" | "group describe") echo "--format" ;;
         produce) echo "--format -k --key -K --key-separator -H --header -p --partition --fsync --compression --compression-level --batch-size --linger --max-record-size" ;;
         consume) echo "-o --offset -p --partition -n --max-messages --format -g --group --exec --exec-batch --auto-offset-reset --session-timeout" ;;

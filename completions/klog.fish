@@ -29,7 +29,7 @@ function __klog_value_flags --argument-names cmdpath
         case ''
             printf '%s\n' --dir
         case 'topic create' 'topic alter'
-            printf '%s\n' --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level
+            printf '%s\n' -p --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level
         case 'topic describe' 'group describe'
             printf '%s\n' --format
         case produce
@@ -167,7 +167,7 @@ complete -c klog -n '__klog_first_arg topic' -a describe -d "Show a topic's part
 complete -c klog -n '__klog_first_arg topic' -a alter -d "Change a topic's partitions or config"
 complete -c klog -n '__klog_first_arg topic' -a delete -d 'Delete a topic and its records'
 for sub in create alter
-    complete -c klog -n "__klog_is 'topic $sub'" -l partitions -x -d 'Number of partitions'
+    complete -c klog -n "__klog_is 'topic $sub'" -s p -l partitions -x -d 'Number of partitions'
     complete -c klog -n "__klog_is 'topic $sub'" -l retention -x -d 'Delete closed segments older than this'
     complete -c klog -n "__klog_is 'topic $sub'" -l retention-bytes -x -d 'Keep at most this much per partition'
     complete -c klog -n "__klog_is 'topic $sub'" -l segment-bytes -x -d 'Roll to a new segment at this size'

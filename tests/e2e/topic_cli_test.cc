@@ -196,6 +196,17 @@ TEST_CASE("topic alter grows partitions; the new ones take records") {
   CHECK(k.Ok({"consume", "t", "--format", "%p:%v\\n"}) == "1:old\n3:new\n");
 }
 
+TEST_CASE("topic create and alter take -p for --partitions, as rpk does") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "-p", "3"});
+  CHECK(Describe(k, "t")["config"]["partitions"] == 3);
+  k.Ok({"topic", "alter", "t", "-p", "5"});
+  CHECK(Describe(k, "t")["config"]["partitions"] == 5);
+  CHECK_KLOG_ERROR(k.Run({"topic", "alter", "t", "-p", "4"}), 2, "partitions can only grow");
+  CHECK_KLOG_ERROR(k.Run({"topic", "create", "u", "-p", "0"}), 2, "--partitions: must be between 1 and 10000");
+  CHECK_KLOG_ERROR(k.Run({"topic", "describe", "u"}), 1, "unknown topic 'u'");  // nothing created
+}
+
 TEST_CASE("topic alter never shrinks partitions: exit 2, nothing changed") {
   CliFixture k;
   k.Ok({"topic", "create", "t", "--partitions", "3"});
