@@ -1,5 +1,6 @@
-// A few threads that run their owner's tasks in the order they were
-// submitted, kept for the owner's lifetime: thread-local state (zstd's
+// A few threads that run their owner's tasks, started in the order they
+// were submitted (with more than one thread they may end in another
+// order), kept for the owner's lifetime: thread-local state (zstd's
 // contexts, megabytes of tables) is set up once, not once per task as with
 // a thread per task. Tasks wait in a queue, so a thread that finishes early
 // takes the next one at once instead of idling until its owner comes back
@@ -30,8 +31,8 @@ class WorkerPool {
   // first use; IOError if the system refuses even one (the task is then
   // not queued). With fewer threads than asked for, tasks just wait longer.
   Result<uint64_t> Submit(std::function<Status()> task);
-  // Blocks until the task of `ticket` is done and returns its result
-  // (once: a ticket is waited for at most once).
+  // Blocks until the task of `ticket` (one Submit returned, not yet
+  // waited for) is done and returns its result.
   Status Wait(uint64_t ticket);
 
  private:
