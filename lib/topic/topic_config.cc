@@ -32,20 +32,25 @@ std::string TopicConfigToJson(const TopicConfig& c) {
 }
 
 Result<TopicConfig> TopicConfigFromJson(const std::string& text, const std::string& what) {
+  // Every field is read before any command can change it (alter loads
+  // first), so the way out is the file itself.
+  auto damaged = [&what](const std::string& problem) {
+    return Status::Corruption(what + ": " + problem + " (fix the file by hand: klog-files(5) describes its fields)");
+  };
   TopicConfig c;
   try {
     auto j = util::ParseStateJson(text);
-    if (!j.is_object()) return Status::Corruption(what + ": not a JSON object");
+    if (!j.is_object()) return damaged("not a JSON object");
     if (j.value("version", 1) != 1)
       return Status::Corruption(what + ": written by a newer klog (config version " +
-                                std::to_string(j.value("version", 0)) + ")");
+                                std::to_string(j.value("version", 0)) + "); use that klog");
     c.partitions = j.at("partitions").get<int>();
     c.retention_ms = j.value("retention_ms", c.retention_ms);
     c.retention_bytes = j.value("retention_bytes", c.retention_bytes);
     c.segment_bytes = j.value("segment_bytes", c.segment_bytes);
     c.segment_ms = j.value("segment_ms", c.segment_ms);
     auto codec = log::ParseCodec(j.value("compression", std::string("none")));
-    if (!codec.ok()) return Status::Corruption(what + ": " + codec.status().message());
+    if (!codec.ok()) return damaged(codec.status().message());
     c.compression = *codec;
     if (j.contains("compression_level") && !j["compression_level"].is_null())
       // Read wide and clamped, so that a huge value fails validation rather
@@ -54,10 +59,10 @@ Result<TopicConfig> TopicConfigFromJson(const std::string& text, const std::stri
           static_cast<int>(std::clamp<int64_t>(j["compression_level"].get<int64_t>(), INT32_MIN, INT32_MAX));
     c.created_ms = j.value("created_ms", int64_t{0});
   } catch (const std::exception& e) {
-    return Status::Corruption(what + ": " + e.what());
+    return damaged(e.what());
   }
   Status st = ValidateTopicConfig(c);
-  if (!st.ok()) return Status::Corruption(what + ": " + st.message());
+  if (!st.ok()) return damaged(st.message());
   return c;
 }
 

@@ -183,6 +183,27 @@ TEST_CASE("--compression-level: a topic's zstd level, changed by alter, overridd
   CHECK(k.Ok({"consume", "fast"}) == input + input);
 }
 
+TEST_CASE("a zstd level damaged by hand in topic.json: one error that names the file and what to do; nothing written") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--compression", "zstd", "--compression-level", "5"});
+  k.Ok({"produce", "t", "kept"});
+  const std::string path = k.data() + "/topics/t/topic.json";
+  std::string good = ReadAll(path);
+  size_t at = good.find("\"compression_level\": 5");
+  REQUIRE(at != std::string::npos);
+  std::string bad = good;
+  bad.replace(at, std::string("\"compression_level\": 5").size(), "\"compression_level\": 99");
+  WriteAll(path, bad);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"produce", "t", "lost"}, {"consume", "t"}, {"topic", "alter", "t", "--compression-level", "default"}}) {
+    CAPTURE(args[0]);
+    RunResult r = k.Run(args);
+    CHECK_KLOG_ERROR(r, 1, path + ": compression level must be between 1 and 19 (fix the file by hand");
+  }
+  WriteAll(path, good);
+  CHECK(k.Ok({"consume", "t"}) == "kept\n");
+}
+
 TEST_CASE("topic alter grows partitions; the new ones take records") {
   CliFixture k;
   k.Ok({"topic", "create", "t", "--partitions", "2"});

@@ -58,7 +58,9 @@ TEST_CASE("a zstd level outside 1-19 is refused, and is damage in topic.json") {
                                     "topic.json");
     REQUIRE_FALSE(read.ok());
     CHECK(read.status().code() == Code::kCorruption);
-    CHECK(read.status().message() == "topic.json: compression level must be between 1 and 19");
+    CHECK(read.status().message() ==
+          "topic.json: compression level must be between 1 and 19 (fix the file by hand: klog-files(5) describes "
+          "its fields)");
   }
   CHECK_FALSE(TopicConfigFromJson("{\"partitions\": 1, \"compression_level\": \"high\"}", "topic.json").ok());
 }
