@@ -52,10 +52,6 @@ topic::DataDir DataDirFrom(const Globals& g) {
 
 std::string OffsetCell(const std::optional<int64_t>& offset) { return offset ? std::to_string(*offset) : "-"; }
 
-nlohmann::ordered_json OffsetJson(const std::optional<int64_t>& offset) {
-  return offset ? nlohmann::ordered_json(*offset) : nlohmann::ordered_json(nullptr);
-}
-
 int ParseCompressionLevelFlag(const std::string& text) {
   return static_cast<int>(
       ParseFlag("--compression-level", util::ParseInt(text, log::kMinZstdLevel, log::kMaxZstdLevel)));

@@ -5,7 +5,6 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,10 +52,9 @@ T ParseFlag(const std::string& flag, const Result<T>& parsed) {
 // Left-aligned columns, two spaces apart; first row is the header.
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 
-// An offset that may be missing (nothing committed): "-" in a table cell,
-// null in JSON.
+// An offset that may be missing (nothing committed): "-" in a table cell
+// (util::IntOrNull writes it as null in JSON).
 std::string OffsetCell(const std::optional<int64_t>& offset);
-nlohmann::ordered_json OffsetJson(const std::optional<int64_t>& offset);
 
 // --compression-level N (1-19); throws a usage error otherwise.
 int ParseCompressionLevelFlag(const std::string& text);

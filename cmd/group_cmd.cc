@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "group/group_admin.h"
 #include "util/parse.h"
+#include "util/state_json.h"
 
 namespace klog::cmd {
 namespace {
@@ -45,7 +46,7 @@ nlohmann::ordered_json DescribeJson(const group::GroupView& v) {
   j["partitions"] = nlohmann::ordered_json::array();
   for (const auto& p : v.partitions) {
     nlohmann::ordered_json pj = {{"topic", p.topic}, {"partition", p.partition}};
-    pj["current_offset"] = OffsetJson(p.committed);
+    pj["current_offset"] = util::IntOrNull<nlohmann::ordered_json>(p.committed);
     pj["log_start_offset"] = p.log_start;
     pj["log_end_offset"] = p.log_end;
     pj["lag"] = p.lag;

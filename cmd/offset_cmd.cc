@@ -7,6 +7,7 @@
 #include "group/journal.h"
 #include "group/offset_reset.h"
 #include "util/parse.h"
+#include "util/state_json.h"
 
 namespace klog::cmd {
 namespace {
@@ -69,9 +70,9 @@ nlohmann::ordered_json PlanJson(const std::string& group, const std::vector<grou
   j["partitions"] = nlohmann::ordered_json::array();
   for (const auto& r : plan) {
     nlohmann::ordered_json row = {{"topic", r.topic}, {"partition", r.partition}};
-    row["old_offset"] = OffsetJson(r.old_offset);
-    row["new_offset"] = OffsetJson(r.new_offset);
-    row["requested_offset"] = OffsetJson(r.requested);
+    row["old_offset"] = util::IntOrNull<nlohmann::ordered_json>(r.old_offset);
+    row["new_offset"] = util::IntOrNull<nlohmann::ordered_json>(r.new_offset);
+    row["requested_offset"] = util::IntOrNull<nlohmann::ordered_json>(r.requested);
     row["log_start_offset"] = r.log_start;
     row["log_end_offset"] = r.log_end;
     row["delta"] = r.old_offset && r.new_offset ? *r.new_offset - *r.old_offset : 0;
@@ -116,7 +117,7 @@ int RunShow(const Globals& g, const std::string& grp, bool json) {
     auto arr = nlohmann::ordered_json::array();
     for (const auto& p : v->partitions) {
       nlohmann::ordered_json row = {{"topic", p.topic}, {"partition", p.partition}};
-      row["current_offset"] = OffsetJson(p.committed);
+      row["current_offset"] = util::IntOrNull<nlohmann::ordered_json>(p.committed);
       row["log_end_offset"] = p.log_end;
       row["lag"] = p.lag;
       arr.push_back(row);
@@ -145,8 +146,8 @@ int RunHistory(const Globals& g, const std::string& grp, bool json, int64_t last
       ej["changes"] = nlohmann::ordered_json::array();
       for (const auto& c : e.changes) {
         nlohmann::ordered_json cj = {{"topic", c.topic}, {"partition", c.partition}};
-        cj["old"] = OffsetJson(c.old_offset);
-        cj["new"] = OffsetJson(c.new_offset);
+        cj["old"] = util::IntOrNull<nlohmann::ordered_json>(c.old_offset);
+        cj["new"] = util::IntOrNull<nlohmann::ordered_json>(c.new_offset);
         ej["changes"].push_back(cj);
       }
       arr.push_back(ej);

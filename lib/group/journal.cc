@@ -40,8 +40,6 @@ std::optional<int64_t> SeqOfLastLine(const std::string& tail, bool whole) {
   return std::nullopt;
 }
 
-json OffsetOrNull(const std::optional<int64_t>& offset) { return offset ? json(*offset) : json(nullptr); }
-
 }  // namespace
 
 Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
@@ -52,7 +50,10 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
   j["changes"] = json::array();
   for (const auto& c : e.changes)
     j["changes"].push_back(
-        {{"topic", c.topic}, {"partition", c.partition}, {"old", OffsetOrNull(c.old_offset)}, {"new", OffsetOrNull(c.new_offset)}});
+        {{"topic", c.topic},
+         {"partition", c.partition},
+         {"old", util::IntOrNull(c.old_offset)},
+         {"new", util::IntOrNull(c.new_offset)}});
   auto f = os::File::OpenAppend(paths.Journal(), true);
   if (!f.ok()) return f.status();
   auto size = f->Size();

@@ -6,7 +6,9 @@
 // throws, or std::invalid_argument; callers catch std::exception.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -19,6 +21,13 @@ inline nlohmann::json ParseStateJson(std::string_view text) {
                                    throw std::invalid_argument("a number that is not an integer: " + v.dump());
                                  return true;
                                });
+}
+
+// An integer that may be missing (an offset never committed), as JSON
+// writes it in state files and --json output: the number, or null.
+template <typename Json = nlohmann::json>
+Json IntOrNull(const std::optional<int64_t>& v) {
+  return v ? Json(*v) : Json(nullptr);
 }
 
 }  // namespace klog::util
