@@ -62,14 +62,16 @@ int Run(const Globals& g, const ProduceFlags& f) {
   client::WrittenCallback report;
   bool reader_gone = false;
   if (f.print_offsets) {
-    report = [&](const std::vector<client::WrittenRecord>& written) {
+    report = [&](const std::vector<client::WrittenRun>& written) {
       if (reader_gone) return Status::Ok();
-      for (const auto& w : written) {
-        if (f.json) {
-          out.buffer() += "{\"topic\":\"" + f.topic + "\",\"partition\":" + std::to_string(w.partition) +
-                          ",\"offset\":" + std::to_string(w.offset) + "}\n";
-        } else {
-          out.buffer() += std::to_string(w.partition) + " " + std::to_string(w.offset) + "\n";
+      for (const auto& run : written) {
+        for (int64_t offset = run.offset; offset < run.offset + run.count; ++offset) {
+          if (f.json) {
+            out.buffer() += "{\"topic\":\"" + f.topic + "\",\"partition\":" + std::to_string(run.partition) +
+                            ",\"offset\":" + std::to_string(offset) + "}\n";
+          } else {
+            out.buffer() += std::to_string(run.partition) + " " + std::to_string(offset) + "\n";
+          }
         }
       }
       // Flushed per batch: what is printed is written, even if we die next.

@@ -30,7 +30,7 @@ struct StreamOptions {
   int64_t linger_ms = 0;  // 0: write as soon as input pauses
 };
 
-using WrittenCallback = std::function<Status(const std::vector<WrittenRecord>&)>;
+using WrittenCallback = std::function<Status(const std::vector<WrittenRun>&)>;
 
 // Reads fd to its end. on_written is called after each flush.
 Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written);

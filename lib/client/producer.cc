@@ -30,6 +30,7 @@ Result<std::unique_ptr<Producer>> Producer::Open(const topic::TopicStore& store,
   p->log_config_ = config->ToLogConfig();
   p->log_config_.fsync = options.fsync;
   p->parts_.resize(config->partitions);
+  for (Part& part : p->parts_) part.builder = log::BatchBuilder(options.batch_bytes);
   p->sticky_ = static_cast<int>(NowMs() % config->partitions);
   return p;
 }
@@ -48,7 +49,8 @@ Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optio
     return Status::InvalidArgument("topic '" + topic_ + "' has no partition " + std::to_string(p) + " (it has " +
                                    std::to_string(partitions()) + ")");
   pending_bytes_ += parts_[p].builder.Add(timestamp, key, value, headers);
-  order_.push_back(p);
+  if (!order_.empty() && order_.back().partition == p) ++order_.back().count;
+  else order_.push_back({p, 1});
   if (options_.fsync == log::FsyncPolicy::kAlways) return Flush();
   if (pending_bytes_ >= options_.batch_bytes) return in_background() ? FlushInBackground() : Flush();
   return Status::Ok();
@@ -69,7 +71,7 @@ void Producer::TakePending(Job& job) {
     if (parts_[p].builder.empty()) continue;
     job.batches.emplace_back(p, std::move(parts_[p].builder));
     if (spare_.empty()) {
-      parts_[p].builder = log::BatchBuilder();
+      parts_[p].builder = log::BatchBuilder(options_.batch_bytes);
     } else {
       parts_[p].builder = std::move(spare_.back());
       spare_.pop_back();
@@ -95,7 +97,7 @@ bool Producer::sync_in_background() const {
   return codec_ != log::Codec::kZstd && options_.fsync == log::FsyncPolicy::kBatch;
 }
 
-Status Producer::Append(Job& job, std::vector<WrittenRecord>* written, std::vector<log::PendingSync>* sync_later) {
+Status Producer::Append(Job& job, std::vector<WrittenRun>* written, std::vector<log::PendingSync>* sync_later) {
   Status failed;
   int64_t now = NowMs();
   std::vector<int64_t> next(partitions(), -1);  // offset of each partition's next written record
@@ -118,9 +120,12 @@ Status Producer::Append(Job& job, std::vector<WrittenRecord>* written, std::vect
     }
     next[p] = *base;
   }
-  written->reserve(written->size() + job.order.size());
-  for (int p : job.order)
-    if (next[p] >= 0) written->push_back({p, next[p]++});
+  for (const Run& run : job.order) {
+    int p = run.partition;
+    if (next[p] < 0) continue;
+    written->push_back({p, next[p], run.count});
+    next[p] += run.count;
+  }
   return failed;
 }
 
@@ -175,11 +180,13 @@ Status Producer::FlushInBackground() {
   int w = next_job_;
   next_job_ = (next_job_ + 1) % max_in_flight();
   Job& job = jobs_[w];
-  TakePending(job);
   if (sync_in_background()) {
-    // Written here, in input order; only the syncs wait, on syncer_.
-    Status st = Compress(job);
-    if (st.ok()) st = Append(job, &job.written, &job.syncs);
+    // Written here, in input order, from job_, whose buffers are free again
+    // for the next write (a job in flight would hold on to a megabyte or
+    // two): only the syncs and the records they report wait, in `job`.
+    TakePending(job_);
+    Status st = Compress(job_);
+    if (st.ok()) st = Append(job_, &job.written, &job.syncs);
     Result<uint64_t> ticket = st.ok() ? syncer_.Add(&job.syncs) : Result<uint64_t>(st);
     if (!ticket.ok()) {
       // After a failed write, or with no thread to be had: what this job
@@ -192,6 +199,7 @@ Status Producer::FlushInBackground() {
     in_flight_.push_back(w);
     return Status::Ok();
   }
+  TakePending(job);
   Result<uint64_t> ticket = workers_.Submit([this, &job] { return Compress(job); });
   if (!ticket.ok()) {
     // No thread to be had: this one job is done here, after those before it.

@@ -36,9 +36,13 @@ struct ProducerOptions {
   size_t max_record_bytes = 1 << 20;
 };
 
-struct WrittenRecord {
+// `count` records written to `partition` at offsets offset, offset + 1, ...
+// (consecutive records of the input that went to one partition: one entry,
+// not one per record).
+struct WrittenRun {
   int partition;
   int64_t offset;
+  int64_t count;
 };
 
 class Producer {
@@ -55,7 +59,7 @@ class Producer {
              std::string_view value, const std::vector<log::HeaderView>& headers);
 
   // Writes every pending batch, after waiting for a write in the
-  // background. Records written are appended to the list that
+  // background. Records written are appended to the runs that
   // TakeWritten() returns, in the order they were added.
   Status Flush();
 
@@ -67,23 +71,28 @@ class Producer {
   int partitions() const { return static_cast<int>(parts_.size()); }
   size_t max_record_bytes() const { return options_.max_record_bytes; }
   // Records written since the last TakeWritten(), in input order.
-  std::vector<WrittenRecord> TakeWritten() { return std::move(written_); }
+  std::vector<WrittenRun> TakeWritten() { return std::move(written_); }
 
  private:
+  // Consecutive pending records that went to one partition.
+  struct Run {
+    int partition;
+    int64_t count;
+  };
   struct Part {
     log::BatchBuilder builder;
     std::unique_ptr<log::PartitionWriter> writer;
   };
   // Records taken from the builders for one write: a batch per partition,
-  // each finished (compressed) into `framed`, and the partition of each
-  // record in input order.
+  // each finished (compressed) into `framed`, and the partitions of the
+  // records in input order.
   struct Job {
     std::vector<std::pair<int, log::BatchBuilder>> batches;
     std::vector<std::string> framed;
-    std::vector<int> order;
+    std::vector<Run> order;
     std::vector<log::PendingSync> syncs;  // left to syncer_
     uint64_t ticket = 0;                  // of workers_ (zstd) or syncer_ (--fsync batch)
-    std::vector<WrittenRecord> written;   // reported once the syncs are done
+    std::vector<WrittenRun> written;      // reported once the syncs are done
   };
   // Background work overlaps the caller's parsing. With zstd, up to
   // kCompressJobs jobs wait for or run on kWorkers threads and the caller
@@ -104,7 +113,7 @@ class Producer {
   Status Compress(Job& job) const;
   // Appends the job's batches; the records written go to *written. With
   // `sync_later`, fsync "batch" syncs are left there (PartitionWriter).
-  Status Append(Job& job, std::vector<WrittenRecord>* written,
+  Status Append(Job& job, std::vector<WrittenRun>* written,
                 std::vector<log::PendingSync>* sync_later = nullptr);
   // Reports the records of a job whose syncs ended in `synced`, only if
   // they succeeded; clears the job's syncs and records. Returns `synced`.
@@ -124,12 +133,12 @@ class Producer {
   std::optional<int> zstd_level_;
   log::LogConfig log_config_;
   std::vector<Part> parts_;
-  std::vector<int> order_;  // partition of each pending record, in input order
+  std::vector<Run> order_;  // partitions of the pending records, in input order
   std::vector<log::BatchBuilder> spare_;  // emptied builders with their buffers
   size_t pending_bytes_ = 0;
   int sticky_ = 0;
   Job job_;  // the write on this thread
-  std::vector<WrittenRecord> written_;
+  std::vector<WrittenRun> written_;
   std::array<Job, std::max(kCompressJobs, kSyncJobs)> jobs_;
   std::deque<int> in_flight_;  // indexes into jobs_, oldest first
   int next_job_ = 0;

@@ -251,6 +251,14 @@ namespace {
 
 }  // namespace
 
+void BatchBuilder::Grow(size_t need) {
+  // Capacity is only address space until written: a buffer of a whole
+  // batch costs a small batch nothing more than the pages it fills.
+  if (records_.capacity() < need)
+    records_.reserve(std::max({need, records_.capacity() * 2, kBatchHeaderSize + batch_bytes_ + 4096}));
+  records_.resize(std::min(records_.capacity(), std::max({records_.size() * 2, need, size_t{4096}})));
+}
+
 // records_ holds kBatchHeaderSize bytes of room before the first record, so
 // that Finish fills in the header in place and hands the buffer over without
 // copying the records. Its size is room to write into, of which used_ bytes
@@ -268,7 +276,7 @@ size_t BatchBuilder::Add(int64_t timestamp, std::optional<std::string_view> key,
   int64_t off_delta = count_;
   size_t body = RecordBodySize(ts_delta, off_delta, key, value, headers);
   size_t size = VarintSize(static_cast<int64_t>(body)) + body;
-  if (used_ + size > records_.size()) records_.resize(std::max({records_.size() * 2, used_ + size, size_t{4096}}));
+  if (used_ + size > records_.size()) Grow(used_ + size);
   char* p = records_.data() + used_;
   auto put = [&p](std::string_view bytes) {
     std::memcpy(p, bytes.data(), bytes.size());

@@ -128,6 +128,12 @@ class BatchBuilder {
     std::optional<std::string> value;
   };
 
+  // `batch_bytes`: the size its batches are expected to reach (a producer's
+  // batch size). The buffer is allocated for that many at once, when the
+  // first record needs one, instead of growing by doubling (each size on
+  // the way would be allocated, copied and faulted in, for every buffer).
+  explicit BatchBuilder(size_t batch_bytes = 0) : batch_bytes_(batch_bytes) {}
+
   // Returns the bytes the record takes in the batch.
   size_t Add(int64_t timestamp, std::optional<std::string_view> key, std::string_view value,
              const std::vector<HeaderView>& headers);
@@ -149,11 +155,14 @@ class BatchBuilder {
   Status Finish(Codec codec, std::string& out, std::optional<int> zstd_level = std::nullopt);
 
  private:
+  void Grow(size_t need);
+
   // Header room, then the records, in the first used_ bytes; the rest is
   // room for more (see batch.cc).
   std::string records_;
   size_t used_ = 0;
   std::string compressed_;  // header room, then the zstd frame
+  size_t batch_bytes_ = 0;
   uint32_t count_ = 0;
   int64_t first_ts_ = 0;
   int64_t max_ts_ = 0;

@@ -137,6 +137,28 @@ TEST_CASE("zstd levels: every level decodes to the same records; higher levels a
   CHECK(Build(in, Codec::kNone, 19) == Build(in, Codec::kNone));
 }
 
+TEST_CASE("a builder sized for its batches builds the same bytes, past that size too, batch after batch") {
+  // Each builder makes three batches (its buffers go back and forth with
+  // `out` between them), the last with a record far bigger than its size.
+  std::vector<std::vector<Record>> batches = {Awkward(), {}, {{7, std::nullopt, Binary(200000, 3), {}}}};
+  for (int i = 0; i < 3000; ++i) batches[1].push_back({i, std::nullopt, "line " + std::to_string(i), {}});
+  for (Codec codec : {Codec::kNone, Codec::kZstd}) {
+    for (size_t batch_bytes : {size_t{0}, size_t{1}, size_t{100}, size_t{4096}, size_t{1} << 20}) {
+      CAPTURE(CodecName(codec));
+      CAPTURE(batch_bytes);
+      BatchBuilder b(batch_bytes);
+      std::string out;
+      for (const auto& records : batches) {
+        for (const auto& r : records) b.Add(r.timestamp, r.key, r.value, {});
+        REQUIRE(b.Finish(codec, out).ok());
+        std::vector<Record> plain;
+        for (const auto& r : records) plain.push_back({r.timestamp, r.key, r.value, {}});
+        CHECK(out == Build(plain, codec));
+      }
+    }
+  }
+}
+
 TEST_CASE("absent and empty keys and header values stay distinct") {
   std::vector<Record> out;
   REQUIRE(Decode(Build(Awkward(), Codec::kNone), &out).ok());
