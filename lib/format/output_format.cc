@@ -43,6 +43,7 @@ Result<OutputFormat> OutputFormat::Parse(std::string_view spec) {
     }
   }
   flush();
+  f.value_then_literal_ = f.pieces_.size() == 2 && f.pieces_[0].token == 'v' && f.pieces_[1].token == 0;
   return f;
 }
 
@@ -56,6 +57,11 @@ void AppendNumber(std::string& out, int64_t v) {
 }  // namespace
 
 void OutputFormat::Append(std::string& out, std::string_view topic, int partition, const log::RecordView& r) const {
+  if (value_then_literal_) {
+    out += r.value;
+    out += pieces_[1].literal;
+    return;
+  }
   for (const Piece& p : pieces_) {
     switch (p.token) {
       case 0: out += p.literal; break;

@@ -25,6 +25,9 @@ class OutputFormat {
     std::string literal;
   };
   std::vector<Piece> pieces_;
+  // The default "%v\n" (a value, then fixed text): appended without walking
+  // the pieces, once per record.
+  bool value_then_literal_ = false;
 };
 
 }  // namespace klog::format
