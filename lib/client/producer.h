@@ -85,7 +85,8 @@ class Producer {
   };
   // Records taken from the builders for one write: a batch per partition,
   // each finished (compressed) into `framed`, and the partitions of the
-  // records in input order.
+  // records in input order. With --fsync batch, a job in flight holds only
+  // `syncs` and `written`: its batches were written from job_ already.
   struct Job {
     std::vector<std::pair<int, log::BatchBuilder>> batches;
     std::vector<std::string> framed;
