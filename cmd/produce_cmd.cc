@@ -64,15 +64,13 @@ int Run(const Globals& g, const ProduceFlags& f) {
   if (f.print_offsets) {
     report = [&](const std::vector<client::WrittenRun>& written) {
       if (reader_gone) return Status::Ok();
+      // A line per record; in a run only the offset changes.
       for (const auto& run : written) {
-        for (int64_t offset = run.offset; offset < run.offset + run.count; ++offset) {
-          if (f.json) {
-            out.buffer() += "{\"topic\":\"" + f.topic + "\",\"partition\":" + std::to_string(run.partition) +
-                            ",\"offset\":" + std::to_string(offset) + "}\n";
-          } else {
-            out.buffer() += std::to_string(run.partition) + " " + std::to_string(offset) + "\n";
-          }
-        }
+        std::string p = std::to_string(run.partition);
+        std::string before = f.json ? "{\"topic\":\"" + f.topic + "\",\"partition\":" + p + ",\"offset\":" : p + " ";
+        const char* after = f.json ? "}\n" : "\n";
+        for (int64_t offset = run.offset; offset < run.offset + run.count; ++offset)
+          out.buffer().append(before).append(std::to_string(offset)).append(after);
       }
       // Flushed per batch: what is printed is written, even if we die next.
       Status st = out.Flush();

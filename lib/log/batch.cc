@@ -253,9 +253,11 @@ namespace {
 
 void BatchBuilder::Grow(size_t need) {
   // Capacity is only address space until written: a buffer of a whole
-  // batch costs a small batch nothing more than the pages it fills.
+  // batch costs a small batch nothing more than the pages it fills. The
+  // record that reaches batch_bytes goes in whole: kSlack of room for it.
+  constexpr size_t kSlack = 4096;
   if (records_.capacity() < need)
-    records_.reserve(std::max({need, records_.capacity() * 2, kBatchHeaderSize + batch_bytes_ + 4096}));
+    records_.reserve(std::max({need, records_.capacity() * 2, kBatchHeaderSize + batch_bytes_ + kSlack}));
   records_.resize(std::min(records_.capacity(), std::max({records_.size() * 2, need, size_t{4096}})));
 }
 
