@@ -289,7 +289,7 @@ if [ "$(nproc)" -ge 2 ] && taskset -c 0 true 2>/dev/null && taskset -c 1 true 2>
   placements=("0 0" "0 1")
 fi
 consume_row() {
-  local label=$1 t=$2 n=$3 bytes=$4 seg place a b where ratio lowest= segbytes ks=() bs=() rs=()
+  local label=$1 t=$2 n=$3 bytes=$4 seg place c1 c2 a b where ratio lowest= segbytes ks=() bs=() rs=()
   say "$label"
   seg=$(find "$work/data/topics/$t" -name '*.log' | sort | tr '\n' ' ')
   if [ -z "$seg" ]; then fail_row "$label: no topic $t (its produce row failed)"; return 1; fi
@@ -297,9 +297,9 @@ consume_row() {
   for place in "${placements[@]}"; do
     a= b= where=
     if [ -n "$place" ]; then
-      read -r a b <<<"$place"
-      if [ "$a" = "$b" ]; then where="one core"; else where="two cores"; fi
-      a="taskset -c $a " b="taskset -c $b "
+      read -r c1 c2 <<<"$place"
+      if [ "$c1" = "$c2" ]; then where="one core"; else where="two cores"; fi
+      a="taskset -c $c1 " b="taskset -c $c2 "
     fi
     bench "$label${where:+ ($where)}" "warm $seg" "$a'$klog' --dir '$work/data' consume $t | ${b}cat > /dev/null" \
           "warm $seg" "${a}cat $seg | ${b}cat > /dev/null" || return 1
