@@ -16,6 +16,7 @@
 
 #include "e2e/cli_fixture.h"
 #include "e2e/help_text.h"
+#include "support/skip.h"
 
 namespace klog::testing {
 namespace {
@@ -287,7 +288,7 @@ void CheckExpectations(const char* shell, const Offers& offers, const std::vecto
 
 bool ShellMissing(const char* shell) {
   if (Have(shell)) return false;
-  MESSAGE(shell << " is not installed (scripts/deps.sh installs it): skipping its completion test");
+  Skip(std::string(shell) + " is not installed (scripts/deps.sh installs it): its completion test did not run");
   return true;
 }
 
@@ -342,7 +343,7 @@ TEST_CASE("zsh completion in a real interactive zsh with compinit (zsh/zpty)") {
     Offers offers =
         f.Complete("timeout -k 5 30 zsh -f", kZshPtyDriver, kCompletions, {e.line}, {}, {}, &rc);
     if (rc == 77) {
-      MESSAGE("zsh has no zsh/zpty module: skipping the interactive zsh completion test");
+      Skip("zsh has no zsh/zpty module: the interactive zsh completion test did not run");
       return;
     }
     INFO("output: " << f.last_out());

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "e2e/cli_fixture.h"
+#include "support/skip.h"
 
 namespace klog::testing {
 namespace {
@@ -227,7 +228,7 @@ TEST_CASE("a read-only partition directory: produce fails with exit 1 naming it;
   k.Ok({"produce", "t", "-p", "0", "kept"});
   std::string probe = AsUnprivileged(k, "--version");
   if (probe.empty() || k.Shell(probe).exit_code != 0) {
-    MESSAGE("running as root without a way to drop privileges (setpriv as nobody): read-only check skipped");
+    Skip("running as root without a way to drop privileges (setpriv as nobody): read-only check did not run");
     return;
   }
   // Let the unprivileged user reach the data directory, then make partition 0 read-only.

@@ -15,6 +15,7 @@
 
 #include "e2e/cli_fixture.h"
 #include "e2e/help_text.h"
+#include "support/skip.h"
 
 namespace klog::testing {
 namespace {
@@ -156,7 +157,7 @@ TEST_CASE("man pages: one per command group, the overview and the files format")
 
 TEST_CASE("man pages render without a warning (groff -ww, mandoc -T lint)") {
   if (!Have("groff")) {
-    MESSAGE("groff is not installed (scripts/deps.sh installs it): skipping the groff check");
+    Skip("groff is not installed (scripts/deps.sh installs it): the groff check did not run");
   } else {
     for (const auto& page : ManPages()) {
       RunResult r = RunShell("groff -man -ww -z '" + page + "'");
@@ -166,7 +167,7 @@ TEST_CASE("man pages render without a warning (groff -ww, mandoc -T lint)") {
     }
   }
   if (!Have("mandoc")) {
-    MESSAGE("mandoc is not installed (scripts/deps.sh installs it): skipping the mandoc check");
+    Skip("mandoc is not installed (scripts/deps.sh installs it): the mandoc check did not run");
   } else {
     // Warnings and errors; style hints (such as "input text line longer
     // than 80 bytes") are not rendering problems and are left out.

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "e2e/cli_fixture.h"
+#include "support/skip.h"
 
 namespace klog::testing {
 namespace {
@@ -75,7 +76,7 @@ TEST_CASE("README.md's Tour runs as shown") {
   for (const Example& e : examples) {
     INFO("README.md line " << e.line << ":\n" << e.script);
     if (!jq && e.script.find("jq ") != std::string::npos) {
-      MESSAGE("jq is not installed (scripts/deps.sh installs it): skipping the example at README.md line " << e.line);
+      Skip("jq is not installed (scripts/deps.sh installs it): the example at README.md line " + std::to_string(e.line) + " did not run");
       continue;
     }
     RunOptions o;

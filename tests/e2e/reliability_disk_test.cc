@@ -34,6 +34,7 @@
 
 #include "e2e/cli_fixture.h"
 #include "e2e/reliability_util.h"
+#include "support/skip.h"
 
 namespace klog::testing {
 namespace {
@@ -118,8 +119,7 @@ std::vector<std::string> ReadAllValues(const std::string& dir, const std::string
 
 #define SKIP_UNLESS_MOUNTED(fs)                                                                     \
   if (!(fs).mounted()) {                                                                            \
-    MESSAGE("skipped: cannot mount a tmpfs for the test (" << (fs).error()                          \
-                                                           << "); run as root to test full disks"); \
+    Skip("cannot mount a tmpfs for the test (" + (fs).error() + "); run as root to test full disks"); \
     return;                                                                                         \
   }
 
@@ -289,11 +289,11 @@ TEST_CASE("read-only data directory: reading commands work, writing ones fail cl
 
 TEST_CASE("permission denied: a user who may read but not write, and one who may not read") {
   if (::geteuid() != 0) {
-    MESSAGE("skipped: needs root to run klog as another user (setpriv)");
+    Skip("needs root to run klog as another user (setpriv)");
     return;
   }
   if (::access("/usr/bin/setpriv", X_OK) != 0) {
-    MESSAGE("skipped: setpriv (util-linux) is missing");
+    Skip("setpriv (util-linux) is missing");
     return;
   }
   TempDir tmp;
