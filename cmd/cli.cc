@@ -45,9 +45,12 @@ void Warn(const Globals& g, const std::string& message) {
   (void)!::write(2, line.data(), line.size());
 }
 
-topic::DataDir DataDirFrom(const Globals& g) {
-  return topic::DataDir(
-      topic::ResolveDataDir(g.dir, std::getenv("KLOG_DIR"), std::getenv("XDG_DATA_HOME"), std::getenv("HOME")));
+topic::DataDir DataDirFrom(const Globals& g, DirUse use) {
+  std::string root =
+      topic::ResolveDataDir(g.dir, std::getenv("KLOG_DIR"), std::getenv("XDG_DATA_HOME"), std::getenv("HOME"));
+  Status st = topic::CheckDataDir(root, use == DirUse::kMustExist);
+  if (!st.ok()) throw CLI::RuntimeError(Fail(st));
+  return topic::DataDir(root);
 }
 
 std::string OffsetCell(const std::optional<int64_t>& offset) { return offset ? std::to_string(*offset) : "-"; }

@@ -39,7 +39,13 @@ void Note(const Globals& g, const std::string& message);
 // A warning on stderr unless -q.
 void Warn(const Globals& g, const std::string& message);
 
-topic::DataDir DataDirFrom(const Globals& g);
+// The data directory (--dir, $KLOG_DIR, else the XDG default). Something
+// that is not a directory there fails the command (exit 1); so does a
+// missing one with kMustExist (verify, retention). With kMayBeMissing a
+// missing directory is left to the command: topic create makes it, topic and
+// group list print nothing, the rest fail naming the unknown topic or group.
+enum class DirUse { kMayBeMissing, kMustExist };
+topic::DataDir DataDirFrom(const Globals& g, DirUse use = DirUse::kMayBeMissing);
 
 // Converts a flag value with a lib parser; on error prints it and exits 2
 // (throws CLI::RuntimeError, caught by main).

@@ -20,7 +20,12 @@ int main(int argc, char** argv) {
     app.fallthrough();
     Globals g;
     app.add_option("--dir", g.dir, "Data directory (default: $KLOG_DIR, else\n${XDG_DATA_HOME:-~/.local/share}/klog)")
-        ->type_name("DIR");
+        ->type_name("DIR")
+        ->each([](const std::string& v) {
+          // `--dir "$BACKUP"` with an empty variable must not mean the default.
+          if (v.empty())
+            throw CLI::RuntimeError(UsageError("--dir: empty path (leave --dir out to use $KLOG_DIR or the default)"));
+        });
     app.add_flag("-q,--quiet", g.quiet, "Print nothing but records and errors");
     app.add_flag("-v,--verbose", g.verbose, "Print progress notes on stderr");
     Action action;

@@ -96,7 +96,7 @@ std::string StatusLines(const std::string& who, const log::VerifyReport& r, bool
 }
 
 int RunVerify(const Globals& g, const VerifyFlags& f) {
-  topic::TopicStore store(DataDirFrom(g));
+  topic::TopicStore store(DataDirFrom(g, DirUse::kMustExist));
   auto topics = ResolveTopics(store, f.topics);
   if (!topics.ok()) return Fail(topics.status());
   bool all_ok = true, errors = false;
@@ -227,7 +227,7 @@ struct RetentionFlags {
 };
 
 int RunRetention(const Globals& g, const RetentionFlags& f) {
-  topic::TopicStore store(DataDirFrom(g));
+  topic::TopicStore store(DataDirFrom(g, DirUse::kMustExist));
   auto topics = ResolveTopics(store, f.topics);
   if (!topics.ok()) return Fail(topics.status());
   const int64_t now = NowMs();

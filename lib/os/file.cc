@@ -253,6 +253,17 @@ bool IsDir(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+Result<bool> DirExists(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return false;
+    if (errno == ENOTDIR) return Status::InvalidArgument(path + " is not a directory");
+    return ErrnoStatus("stat", path, errno);
+  }
+  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + " is not a directory");
+  return true;
+}
+
 Status MakeDirs(const std::string& path) {
   if (path.empty()) return Status::Ok();
   if (IsDir(path)) return Status::Ok();

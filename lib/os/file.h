@@ -84,6 +84,10 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, bool dura
 Result<std::vector<std::string>> ListDir(const std::string& path);
 bool Exists(const std::string& path);
 bool IsDir(const std::string& path);
+// true for a directory, false when nothing is there (ENOENT); an error
+// naming the path when something else is (a file, or a file as a parent:
+// ENOTDIR) or stat fails (EACCES).
+Result<bool> DirExists(const std::string& path);
 Status MakeDirs(const std::string& path);
 Status RemoveTree(const std::string& path);
 Status RemoveFile(const std::string& path);  // ok if it was already gone

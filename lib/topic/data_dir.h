@@ -10,12 +10,21 @@
 
 #include <string>
 
+#include "util/status.h"
+
 namespace klog::topic {
 
 // --dir, else $KLOG_DIR, else ${XDG_DATA_HOME:-$HOME/.local/share}/klog.
 // Empty arguments mean "not set".
 std::string ResolveDataDir(const std::string& flag, const char* klog_dir_env, const char* xdg_data_home_env,
                            const char* home_env);
+
+// Whether `root` can serve as the data directory. Something other than a
+// directory there (a file, a mistyped backup path through a file) is always
+// an error. A missing directory is fine for commands that create it or that
+// list nothing on it (topic list, group list), and an error when `must_exist`
+// (verify, retention: "checked nothing" must not read as "all is well").
+Status CheckDataDir(const std::string& root, bool must_exist);
 
 class DataDir {
  public:

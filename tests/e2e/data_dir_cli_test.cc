@@ -94,4 +94,48 @@ TEST_CASE("reading commands do not create a missing data directory") {
   CHECK_FALSE(IsDir(dir));
 }
 
+TEST_CASE("verify and retention on a missing data directory fail instead of checking nothing") {
+  TempDir tmp;
+  std::string dir = tmp.Join("mnt/bakup/klog");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"verify"}, {"verify", "t"}, {"verify", "--json"}, {"retention"}, {"retention", "--dry-run"}}) {
+    std::vector<std::string> full = {"--dir", dir};
+    full.insert(full.end(), args.begin(), args.end());
+    INFO(Join(full));
+    CHECK_KLOG_ERROR(RunWithEnv(full, {}), 1, "data directory '" + dir + "' does not exist (check --dir and $KLOG_DIR");
+  }
+  CHECK_FALSE(IsDir(dir));
+}
+
+TEST_CASE("a data directory that is a file is an error for every command") {
+  TempDir tmp;
+  std::string file = tmp.Join("klog");
+  WriteAll(file, "not a directory\n");
+  for (const std::string& dir : {file, file + "/sub"}) {
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{{"verify"},
+                                                                                      {"retention"},
+                                                                                      {"topic", "list"},
+                                                                                      {"group", "list"},
+                                                                                      {"topic", "create", "t"},
+                                                                                      {"topic", "describe", "t"},
+                                                                                      {"consume", "t"},
+                                                                                      {"produce", "t", "v"},
+                                                                                      {"group", "describe", "g"},
+                                                                                      {"offset", "history", "-g", "g"}}) {
+      std::vector<std::string> full = {"--dir", dir};
+      full.insert(full.end(), args.begin(), args.end());
+      INFO(Join(full));
+      CHECK_KLOG_ERROR(RunWithEnv(full, {}), 1, "data directory '" + dir + "' is not a directory");
+    }
+  }
+}
+
+TEST_CASE("--dir '' is a usage error, not the default directory") {
+  TempDir tmp;
+  std::string env_dir = tmp.Join("env");
+  REQUIRE(RunWithEnv({"topic", "create", "t"}, {{"KLOG_DIR", env_dir}}).exit_code == 0);
+  CHECK_KLOG_ERROR(RunWithEnv({"--dir", "", "topic", "list"}, {{"KLOG_DIR", env_dir}}), 2, "--dir: empty path");
+  CHECK_KLOG_ERROR(RunWithEnv({"verify", "--dir", ""}, {{"KLOG_DIR", env_dir}}), 2, "--dir: empty path");
+}
+
 }  // namespace klog::testing
