@@ -1,6 +1,7 @@
 // klog consume TOPIC...
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "cli.h"
@@ -64,7 +65,9 @@ std::vector<int> ParsePartitionList(const std::string& text) {
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    out.push_back(static_cast<int>(ParseFlag("--partition", util::ParseInt(part, 0, 1 << 30))));
+    int p = static_cast<int>(ParseFlag("--partition", util::ParseInt(part, 0, 1 << 30)));
+    // "-p 0,0" reads partition 0 once, not each record twice.
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -77,7 +80,9 @@ int Run(const Globals& g, const ConsumeFlags& f) {
     Status st = util::ValidateName(t, "topic");
     if (!st.ok()) return UsageError(st.message());
   }
-  co.topics = f.topics;
+  // `consume t t` reads t once, as `cat f f` would not (it is one stream).
+  for (const auto& t : f.topics)
+    if (std::find(co.topics.begin(), co.topics.end(), t) == co.topics.end()) co.topics.push_back(t);
   co.start = ParseFlag("--offset", client::ParseStartSpec(f.offset));
   if (!f.partitions.empty()) co.partitions = ParsePartitionList(f.partitions);
   co.follow = f.follow;
@@ -102,7 +107,7 @@ int Run(const Globals& g, const ConsumeFlags& f) {
     if (f.exec_batch < 1) return UsageError("--exec-batch: must be at least 1");
     client::GroupConsumeOptions go;
     go.group = f.group;
-    go.topics = f.topics;
+    go.topics = co.topics;
     go.follow = f.follow;
     go.max_messages = f.max_messages;
     go.reset = f.auto_offset_reset == "latest" ? client::OffsetReset::kLatest : client::OffsetReset::kEarliest;

@@ -1,4 +1,6 @@
 // klog offset reset|show|history|commit
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -6,6 +8,7 @@
 #include "group/group_admin.h"
 #include "group/journal.h"
 #include "group/offset_reset.h"
+#include "util/name.h"
 #include "util/parse.h"
 #include "util/state_json.h"
 
@@ -168,22 +171,40 @@ int RunCommit(const Globals& g, const std::string& grp, const std::vector<std::s
   CheckGroupName(grp);
   topic::TopicStore store(DataDirFrom(g));
   std::vector<group::PlanRow> plan;
+  std::map<group::TopicPartition, std::string> given;  // -> the spec that named it
   for (const auto& s : specs) {
+    const std::string expected = " (expected TOPIC:PARTITION=OFFSET)";
+    auto colon = s.find(':');
     auto eq = s.rfind('=');
-    if (eq == std::string::npos || s.find(':') == std::string::npos)
+    if (eq == std::string::npos || colon == std::string::npos || colon > eq)
       return UsageError("'" + s + "': expected TOPIC:PARTITION=OFFSET");
-    auto sel = ParseFlag("TOPIC:PARTITION", group::ParseTopicSelection(s.substr(0, eq)));
-    if (sel.partitions.size() != 1) return UsageError("'" + s + "': expected TOPIC:PARTITION=OFFSET");
-    int64_t off = ParseFlag("OFFSET", util::ParseInt(s.substr(eq + 1), 0, INT64_MAX));
-    auto config = store.Load(sel.topic);
+    std::string topic = s.substr(0, colon);
+    Status name = util::ValidateName(topic, "topic");
+    if (!name.ok()) return UsageError("'" + s + "': " + name.message());
+    auto partition = util::ParseInt(s.substr(colon + 1, eq - colon - 1), 0, 1 << 30);
+    if (!partition.ok()) return UsageError("'" + s + "': partition: " + partition.status().message() + expected);
+    auto off = util::ParseInt(s.substr(eq + 1), 0, INT64_MAX);
+    if (!off.ok()) return UsageError("'" + s + "': offset: " + off.status().message() + expected);
+    group::TopicPartition tp{topic, static_cast<int>(*partition)};
+    auto [it, fresh] = given.emplace(tp, s);
+    if (!fresh) {
+      // The same commit twice is one commit; two different offsets for one
+      // partition is a mistake that only the user can resolve.
+      bool same = std::any_of(plan.begin(), plan.end(), [&](const group::PlanRow& r) {
+        return r.topic == tp.first && r.partition == tp.second && r.new_offset == *off;
+      });
+      if (same) continue;
+      return UsageError("'" + it->second + "' and '" + s + "' commit different offsets for " + topic + ":" +
+                        std::to_string(tp.second) + "; give one");
+    }
+    auto config = store.Load(topic);
     if (!config.ok()) return Fail(config.status());
-    if (sel.partitions[0] >= config->partitions)
-      return Fail(Status::InvalidArgument("topic '" + sel.topic + "' has no partition " +
-                                          std::to_string(sel.partitions[0])));
+    if (tp.second >= config->partitions)
+      return Fail(Status::InvalidArgument("topic '" + topic + "' has no partition " + std::to_string(tp.second)));
     group::PlanRow row;
-    row.topic = sel.topic;
-    row.partition = sel.partitions[0];
-    row.new_offset = off;
+    row.topic = topic;
+    row.partition = tp.second;
+    row.new_offset = *off;
     plan.push_back(row);
   }
   Status st = group::ExecuteReset(store, grp, plan, "commit", group::CurrentActor());

@@ -29,8 +29,11 @@ Result<TopicSelection> ParseTopicSelection(const std::string& text) {
     size_t comma = rest.find(',', start);
     auto p = util::ParseInt(rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start), 0,
                             1 << 30);
-    if (!p.ok()) return Status::InvalidArgument("--topic '" + text + "': " + p.status().message());
-    s.partitions.push_back(static_cast<int>(*p));
+    if (!p.ok())
+      return Status::InvalidArgument("'" + text + "': " + p.status().message() + " (expected TOPIC[:P[,P...]])");
+    // "t:0,0" names partition 0 once: one plan row, not two.
+    if (std::find(s.partitions.begin(), s.partitions.end(), *p) == s.partitions.end())
+      s.partitions.push_back(static_cast<int>(*p));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -109,6 +112,7 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
     if (topics.empty()) return Status::NotFound("group '" + group + "' has no committed offsets; name a --topic");
   }
   std::vector<PlanRow> plan;
+  std::set<TopicPartition> planned;  // `--topic t --topic t:0` plans t:0 once
   for (const auto& sel : topics) {
     auto config = store.Load(sel.topic);
     if (!config.ok()) return config.status();
@@ -120,6 +124,7 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
         return Status::InvalidArgument("topic '" + sel.topic + "' has no partition " + std::to_string(p) + " (it has " +
                                        std::to_string(config->partitions) + ")");
       if (undoing && !undo.count({sel.topic, p})) continue;  // untouched by what is undone
+      if (!planned.insert({sel.topic, p}).second) continue;
       PlanRow row;
       row.topic = sel.topic;
       row.partition = p;

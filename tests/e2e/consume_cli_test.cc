@@ -81,6 +81,17 @@ TEST_CASE("-p reads only the given partitions") {
   CHECK(k.Ok({"consume", "t", "-p", "1", "-o", "-1"}) == "p1-second\n");
 }
 
+TEST_CASE("a partition or topic named twice is read once") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--partitions", "2"});
+  k.Ok({"produce", "t", "-p", "0"}, "a\nb\n");
+  k.Ok({"produce", "t", "-p", "1"}, "c\n");
+  CHECK(k.Ok({"consume", "t", "-p", "0,0"}) == "a\nb\n");
+  CHECK(Lines(k.Ok({"consume", "t", "-p", "1,0,1"})).size() == 3);
+  CHECK(Lines(k.Ok({"consume", "t", "t"})).size() == 3);
+  CHECK(Lines(k.Ok({"consume", "t", "t", "-p", "0,0"})).size() == 2);
+}
+
 TEST_CASE("-n stops after N records") {
   CliFixture k;
   k.Ok({"topic", "create", "t"});

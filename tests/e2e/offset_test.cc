@@ -490,6 +490,25 @@ TEST_CASE("offset commit: explicit commits for scripts, and their bad input") {
   CHECK(Committed(k, "S") == std::map<int, int64_t>{{0, 6}, {2, 10}});
 }
 
+TEST_CASE("a partition named twice: merged when it says the same, refused when it does not") {
+  CliFixture k;
+  Setup(k);
+  // One plan row per partition however often --topic names it.
+  json plan = json::parse(k.Ok({"offset", "reset", "-g", "G", "--topic", "t:0,0", "--topic", "t", "--topic", "t:1",
+                                "--to-earliest", "--json"}));
+  CHECK(plan["partitions"].size() == 3);
+  plan = json::parse(k.Ok({"offset", "reset", "-g", "G", "--topic", "t:2,2", "--to-earliest", "--json"}));
+  CHECK(plan["partitions"].size() == 1);
+  // The same commit twice is one commit (one history entry row)...
+  k.Ok({"offset", "commit", "-g", "S", "t:0=4", "t:0=4"});
+  CHECK(Committed(k, "S") == std::map<int, int64_t>{{0, 4}});
+  CHECK(json::parse(k.Ok({"offset", "history", "-g", "S", "--json"}))[0]["changes"].size() == 1);
+  // ...two different offsets for one partition is a usage error; nothing changes.
+  CHECK_KLOG_ERROR(k.Run({"offset", "commit", "-g", "S", "t:0=1", "t:1=3", "t:0=2"}), 2,
+                   "'t:0=1' and 't:0=2' commit different offsets for t:0; give one");
+  CHECK(Committed(k, "S") == std::map<int, int64_t>{{0, 4}});
+}
+
 TEST_CASE("offset reset: bad input gets one 'klog: error:' line and the right exit code") {
   CliFixture k;
   Setup(k);
