@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -72,7 +73,17 @@ void CheckGroupName(const std::string& name);
 // turns into Status kOutOfRange ("stop quietly").
 class Output {
  public:
-  explicit Output(int fd = 1);
+  // `enlarge_pipe`: ask for a 1 MiB pipe (os::EnlargePipe). A group's
+  // member does not: what sits in the pipe counts as delivered.
+  explicit Output(int fd = 1, bool enlarge_pipe = true);
+  // Once *stop is set, writing waits at most grace_ms in all for a reader
+  // that takes nothing; then what is left is dropped, Flush says
+  // kOutOfRange (stop quietly) and dropped() is true.
+  void StopWithin(const std::atomic<bool>* stop, int64_t grace_ms) {
+    stop_ = stop;
+    grace_ms_ = grace_ms;
+  }
+  bool dropped() const { return dropped_; }
   std::string& buffer() { return buf_; }
   Status MaybeFlush() { return buf_.size() >= kFlushAt ? Flush() : Status::Ok(); }
   Status Flush();
@@ -87,6 +98,10 @@ class Output {
   int fd_;
   bool is_pipe_;
   std::string buf_;
+  const std::atomic<bool>* stop_ = nullptr;
+  int64_t grace_ms_ = 0;
+  int64_t give_up_at_ = -1;  // steady ms, once stopping
+  bool dropped_ = false;
 };
 
 // Writes a whole string to stdout at once (tables, JSON documents).

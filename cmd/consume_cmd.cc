@@ -1,31 +1,21 @@
 // klog consume TOPIC...
-#include <signal.h>
-
 #include <algorithm>
-#include <atomic>
 
 #include "cli.h"
 #include "client/consumer.h"
 #include "client/group_consumer.h"
 #include "format/output_format.h"
 #include "format/record_json.h"
+#include "os/signals.h"
 #include "util/name.h"
 #include "util/parse.h"
 
 namespace klog::cmd {
 namespace {
 
-std::atomic<bool> g_stop{false};
-void OnSignal(int) { g_stop = true; }
-
-void InstallStopHandlers() {
-  struct sigaction sa = {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: a blocking wait returns at once
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
+// After SIGINT/SIGTERM/SIGHUP, how long a reader that takes nothing may
+// hold us before what it did not take is dropped (uncommitted in a group).
+constexpr int64_t kStopGraceMs = 5000;
 
 struct ConsumeFlags {
   std::vector<std::string> topics;
@@ -36,7 +26,9 @@ struct ConsumeFlags {
   std::string format = "%v\\n";
   bool offset_given = false;
   std::string group;
+  bool group_given = false;  // `-g ""` (an unset variable) is given, not absent
   std::string exec;
+  bool exec_given = false;
   int64_t exec_batch = 1;
   std::string auto_offset_reset = "earliest";
   std::string session_timeout = "10s";
@@ -91,14 +83,19 @@ int Run(const Globals& g, const ConsumeFlags& f) {
   std::optional<format::OutputFormat> fmt;
   if (f.format != "json") fmt = ParseFlag("--format", format::OutputFormat::Parse(f.format));
 
-  InstallStopHandlers();
+  os::CatchStopSignals();
   topic::TopicStore store(DataDirFrom(g));
-  Output out;
+  Output out(1, /*enlarge_pipe=*/!f.group_given);
+  out.StopWithin(os::StopFlag(), kStopGraceMs);
   PrintSink sink(out, fmt ? &*fmt : nullptr);
   Status st;
-  if (f.group.empty()) {
-    if (!f.exec.empty()) return UsageError("--exec needs a group (-g GROUP) to commit to");
-    st = client::Consume(store, co, sink, &g_stop);
+  if (f.group_given && f.group.empty())
+    return UsageError("-g: the group name is empty (an unset variable?); name the group to join, or leave out -g");
+  if (f.exec_given && f.exec.empty())
+    return UsageError("--exec: the command is empty (an unset variable?); give the command to run per record");
+  if (!f.group_given) {
+    if (f.exec_given) return UsageError("--exec needs a group (-g GROUP) to commit to");
+    st = client::Consume(store, co, sink, os::StopFlag());
   } else {
     Status name = util::ValidateName(f.group, "group");
     if (!name.ok()) return UsageError(name.message());
@@ -113,7 +110,7 @@ int Run(const Globals& g, const ConsumeFlags& f) {
     go.reset = f.auto_offset_reset == "latest" ? client::OffsetReset::kLatest : client::OffsetReset::kEarliest;
     go.member.session_timeout_ms = ParseFlag("--session-timeout", util::ParseDurationMs(f.session_timeout));
     if (go.member.session_timeout_ms < 100) return UsageError("--session-timeout: must be at least 100ms");
-    if (!f.exec.empty()) {
+    if (f.exec_given) {
       go.exec = f.exec;
       go.exec_batch = f.exec_batch;
       go.format_for_exec = [&fmt, &f](std::string& buf, std::string_view t, int p, const log::RecordView& r) {
@@ -121,8 +118,11 @@ int Run(const Globals& g, const ConsumeFlags& f) {
         else format::AppendRecordJson(buf, t, p, r);
       };
     }
-    st = client::ConsumeGroup(store, go, sink, &g_stop);
+    st = client::ConsumeGroup(store, go, sink, os::StopFlag());
   }
+  if (out.dropped())
+    Warn(g, "stdout's reader did not take the rest of the output within " + std::to_string(kStopGraceMs / 1000) +
+                "s of the stop signal: it was dropped" + (f.group_given ? ", its records left uncommitted" : ""));
   if (st.code() == Code::kOutOfRange && st.message() == "stdout closed") return kExitOk;
   if (!st.ok()) return Fail(st);
   return kExitOk;
@@ -144,9 +144,11 @@ void AddConsumeCommand(CLI::App& app, Globals& g, Action& action) {
   sub->add_option("--format", f->format, "Output format: tokens %t %p %o %k %v %T %h,\nor json (default '%v\\n')")
       ->type_name("FORMAT");
   sub->add_option("-g,--group", f->group, "Join GROUP: share partitions, commit offsets")
-      ->type_name("GROUP");
+      ->type_name("GROUP")
+      ->each([f](const std::string&) { f->group_given = true; });
   sub->add_option("--exec", f->exec, "With -g: run CMD (sh -c) with records on its\nstdin; commit when it exits 0")
-      ->type_name("CMD");
+      ->type_name("CMD")
+      ->each([f](const std::string&) { f->exec_given = true; });
   sub->add_option("--exec-batch", f->exec_batch, "With --exec: up to N records per run (default 1)")
       ->type_name("N");
   sub->add_option("--auto-offset-reset", f->auto_offset_reset,

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "client/produce_stream.h"
 #include "client/producer.h"
+#include "os/signals.h"
 #include "util/name.h"
 #include "util/parse.h"
 
@@ -53,6 +54,14 @@ int Run(const Globals& g, const ProduceFlags& f) {
     so.headers.emplace_back(h.substr(0, eq), h.substr(eq + 1));
   }
   so.linger_ms = ParseFlag("--linger", util::ParseDurationMs(f.linger));
+
+  if (f.values.empty()) {
+    // Before the producer starts its threads: they inherit the mask, so a
+    // stop signal reaches only the wait for input (os/signals.h).
+    os::CatchStopSignals();
+    os::BlockStopSignals();
+    so.stop_on_signal = true;
+  }
 
   topic::TopicStore store(DataDirFrom(g));
   auto producer = client::Producer::Open(store, f.topic, po);

@@ -97,6 +97,8 @@ class GroupRun {
     }
   }
 
+  bool stopping() const { return stop_ && stop_->load(); }
+
   bool Reached() const { return o_.max_messages >= 0 && delivered_ >= o_.max_messages; }
 
   bool Done() const {
@@ -211,6 +213,9 @@ class GroupRun {
   Status Exec(const TopicPartition& tp, PartState& ps) {
     size_t chunk = static_cast<size_t>(std::max<int64_t>(1, o_.exec_batch));
     for (size_t i = 0; i < records_.size(); i += chunk) {
+      // Asked to stop: the runs done so far are committed on the way out,
+      // the rest of the batch is left to the next owner.
+      if (stopping()) return Status::Ok();
       if (member_->StateChanged()) {
         KLOG_RETURN_IF_ERROR(Sync());
         if (!parts_.count(tp)) return Status::Ok();  // revoked: the next owner goes on from our commit
@@ -220,6 +225,9 @@ class GroupRun {
       for (size_t k = i; k < i + n; ++k) o_.format_for_exec(input_, tp.first, tp.second, records_[k]);
       auto rc = os::RunShellCommand(*o_.exec, input_);
       if (!rc.ok()) return rc.status();
+      // A Ctrl-C or a systemd stop reaches the command too: it failed
+      // because we were asked to stop, so stop, its records uncommitted.
+      if (*rc != 0 && stopping()) return Status::Ok();
       if (*rc != 0)
         return Status::IOError("--exec command exited with status " + std::to_string(*rc) + " at " +
                                ps.reader->label() + " offset " + std::to_string(records_[i].offset) +

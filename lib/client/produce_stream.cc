@@ -1,6 +1,5 @@
 #include "client/produce_stream.h"
 
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +7,7 @@
 
 #include "format/record_json.h"
 #include "os/pipe.h"
+#include "os/signals.h"
 
 namespace klog::client {
 
@@ -32,6 +32,7 @@ class RecordSink {
   Status Take(std::string_view text, uint64_t number, int64_t now) {
     Status st = TakeOne(text, now);
     if (!st.ok()) {
+      if (producer_.first_unwritten()) return NameUnwritten(st);  // a write failed, not this record
       Status flushed = Flush();  // everything before the bad record is written
       if (!flushed.ok()) return flushed;
       return Status(st.code(), "input " + unit_ + std::to_string(number) + ": " + st.message());
@@ -43,6 +44,7 @@ class RecordSink {
   Status Flush() {
     Status st = producer_.Flush();
     Status reported = Report();
+    if (!st.ok() && producer_.first_unwritten()) return NameUnwritten(st);
     return st.ok() ? reported : st;
   }
 
@@ -70,6 +72,15 @@ class RecordSink {
     return producer_.Add(std::nullopt, now, key, text, headers_);
   }
 
+
+  // A failed write: the input to resume from is the first record not
+  // written (records are numbered as the input is, from 1). What was
+  // written is reported first.
+  Status NameUnwritten(const Status& st) {
+    (void)Report();
+    return Status(st.code(), "input " + unit_ + std::to_string(*producer_.first_unwritten() + 1) +
+                                 " (the first not written): " + st.message());
+  }
 
   Status Report() {
     auto written = producer_.TakeWritten();
@@ -104,20 +115,32 @@ Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, c
   size_t len = 0;  // bytes in buf not yet split into records
   uint64_t number = 0;
   int64_t first_pending_ms = 0;
+  bool stopping = false;  // asked to stop: only what is in the pipe now is still read
+  int drained = 0;
   for (;;) {
     // Records queued, or written in the background but not yet reported:
     // flush once input pauses for the linger time.
-    if (producer.has_pending() || producer.writing()) {
+    int timeout = -1;
+    if (stopping) {
+      timeout = 0;
+    } else if (producer.has_pending() || producer.writing()) {
       int64_t wait = first_pending_ms + options.linger_ms - NowMs();
-      struct pollfd pfd = {fd, POLLIN, 0};
-      int r = ::poll(&pfd, 1, wait > 0 ? static_cast<int>(std::min<int64_t>(wait, 1 << 30)) : 0);
-      if (r == 0) {
-        KLOG_RETURN_IF_ERROR(sink.Flush());
-        continue;
-      }
+      timeout = wait > 0 ? static_cast<int>(std::min<int64_t>(wait, 1 << 30)) : 0;
+    }
+    os::WaitResult ready = os::WaitResult::kReady;
+    if (timeout >= 0 || options.stop_on_signal) ready = os::WaitReadable(fd, timeout, options.stop_on_signal && !stopping);
+    if (ready == os::WaitResult::kStopped) {
+      stopping = true;
+      continue;
+    }
+    // A writer that keeps writing cannot hold a stopped producer forever.
+    bool input_ends = stopping && (ready == os::WaitResult::kTimeout || ++drained > 64);
+    if (ready == os::WaitResult::kTimeout && !input_ends) {
+      KLOG_RETURN_IF_ERROR(sink.Flush());
+      continue;
     }
     if (len == buf.size()) buf.resize(buf.size() * 2);
-    ssize_t n = ::read(fd, buf.data() + len, buf.size() - len);
+    ssize_t n = input_ends ? 0 : ::read(fd, buf.data() + len, buf.size() - len);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status::IOError(std::string("reading input: ") + std::strerror(errno));

@@ -28,6 +28,10 @@ struct StreamOptions {
   std::optional<std::string> key_separator;  // -K: split each record at the first SEP
   std::vector<std::pair<std::string, std::string>> headers;  // -H NAME=VALUE
   int64_t linger_ms = 0;  // 0: write as soon as input pauses
+  // A stop request (os::StopFlag: SIGINT, SIGTERM, SIGHUP) ends the input
+  // as its end would: what was read, and what is already waiting in the
+  // pipe, is written (an unfinished last line as a record), then Ok.
+  bool stop_on_signal = false;
 };
 
 using WrittenCallback = std::function<Status(const std::vector<WrittenRun>&)>;

@@ -67,6 +67,8 @@ void Producer::TakePending(Job& job) {
   job.batches.clear();
   job.order.swap(order_);
   order_.clear();
+  job.first = taken_;
+  for (const Run& run : job.order) taken_ += run.count;
   for (int p = 0; p < partitions(); ++p) {
     if (parts_[p].builder.empty()) continue;
     job.batches.emplace_back(p, std::move(parts_[p].builder));
@@ -120,9 +122,14 @@ Status Producer::Append(Job& job, std::vector<WrittenRun>* written, std::vector<
     }
     next[p] = *base;
   }
+  int64_t record = job.first;
   for (const Run& run : job.order) {
     int p = run.partition;
-    if (next[p] < 0) continue;
+    record += run.count;
+    if (next[p] < 0) {
+      Unwritten(record - run.count);
+      continue;
+    }
     written->push_back({p, next[p], run.count});
     next[p] += run.count;
   }
@@ -139,6 +146,7 @@ Status RunSyncs(std::vector<log::PendingSync>& syncs) {
 Status Producer::Report(Job& job, Status synced) {
   job.syncs.clear();
   if (synced.ok()) written_.insert(written_.end(), job.written.begin(), job.written.end());
+  else Unwritten(job.first);
   job.written.clear();  // else not known to be synced: never reported
   return synced;
 }
@@ -149,6 +157,7 @@ Status Producer::FinishOldest() {
   Job& job = jobs_[w];
   if (sync_in_background()) return Report(job, syncer_.WaitFor(job.ticket));
   Status st = workers_.Wait(job.ticket);
+  if (!st.ok()) Unwritten(job.first);
   return st.ok() ? Append(job, &written_) : st;
 }
 
@@ -174,6 +183,7 @@ Status Producer::FlushInBackground() {
     if (!st.ok()) {
       (void)FinishBackground();
       TakePending(job_);  // dropped: reported as not written
+      Unwritten(job_.first);
       return st;
     }
   }
@@ -205,6 +215,7 @@ Status Producer::FlushInBackground() {
     // No thread to be had: this one job is done here, after those before it.
     Status st = FinishBackground();
     if (st.ok()) st = Compress(job);
+    if (!st.ok()) Unwritten(job.first);
     return st.ok() ? Append(job, &written_) : st;
   }
   job.ticket = *ticket;
@@ -219,9 +230,12 @@ Status Producer::Flush() {
   Status st = FinishBackground();
   if (order_.empty()) return st;
   TakePending(job_);
-  if (!st.ok()) return st;
-  st = Compress(job_);
-  return st.ok() ? Append(job_, &written_) : st;
+  if (st.ok()) st = Compress(job_);
+  if (!st.ok()) {
+    Unwritten(job_.first);
+    return st;
+  }
+  return Append(job_, &written_);
 }
 
 }  // namespace klog::client

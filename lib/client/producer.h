@@ -72,6 +72,10 @@ class Producer {
   size_t max_record_bytes() const { return options_.max_record_bytes; }
   // Records written since the last TakeWritten(), in input order.
   std::vector<WrittenRun> TakeWritten() { return std::move(written_); }
+  // After a failed write: the first record added (0 for the first Add that
+  // succeeded, and so on) that was not written, so that an error can name
+  // the input line to resume from. None before any write failed.
+  std::optional<int64_t> first_unwritten() const { return first_unwritten_; }
 
  private:
   // Consecutive pending records that went to one partition.
@@ -94,6 +98,7 @@ class Producer {
     std::vector<log::PendingSync> syncs;  // left to syncer_
     uint64_t ticket = 0;                  // of workers_ (zstd) or syncer_ (--fsync batch)
     std::vector<WrittenRun> written;      // reported once the syncs are done
+    int64_t first = 0;                    // number of the job's first record (see first_unwritten())
   };
   // Background work overlaps the caller's parsing. With zstd, up to
   // kCompressJobs jobs wait for or run on kWorkers threads and the caller
@@ -137,6 +142,12 @@ class Producer {
   std::vector<Run> order_;  // partitions of the pending records, in input order
   std::vector<log::BatchBuilder> spare_;  // emptied builders with their buffers
   size_t pending_bytes_ = 0;
+  int64_t taken_ = 0;  // records handed to jobs so far
+  std::optional<int64_t> first_unwritten_;
+  // Records the failure of a job's write from its record `first` on.
+  void Unwritten(int64_t first) {
+    if (!first_unwritten_ || first < *first_unwritten_) first_unwritten_ = first;
+  }
   int sticky_ = 0;
   Job job_;  // the write on this thread
   std::vector<WrittenRun> written_;

@@ -42,7 +42,7 @@ std::optional<int64_t> SeqOfLastLine(const std::string& tail, bool whole) {
 
 }  // namespace
 
-Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
+Status AppendJournal(const GroupPaths& paths, const JournalEntry& e, uint64_t* at) {
   json j;
   j["ts"] = e.ts_ms;
   j["kind"] = e.kind;
@@ -72,7 +72,9 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
   // A writer killed mid-append left a line without its newline: end it,
   // or this entry would be glued to it and skipped with it.
   bool torn = !tail->empty() && tail->back() != '\n';
+  uint64_t start = *size;
   if (*size > kMaxJournalBytes) {
+    start = 0;
     KLOG_RETURN_IF_ERROR(os::Rename(paths.Journal(), paths.OldJournal()));
     f = os::File::OpenAppend(paths.Journal(), true);
     if (!f.ok()) return f.status();
@@ -81,7 +83,16 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e) {
   std::string line = torn ? "\n" : "";
   line += j.dump();
   line += '\n';
-  return f->Append(line);
+  if (at) *at = start;
+  Status st = f->Append(line);
+  if (!st.ok()) (void)f->Truncate(start);  // no half entry (a full disk)
+  return st;
+}
+
+Status RetractJournal(const GroupPaths& paths, uint64_t at) {
+  auto f = os::File::OpenReadWrite(paths.Journal(), false);
+  if (!f.ok()) return f.status();
+  return f->Truncate(at);
 }
 
 Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {

@@ -42,7 +42,12 @@ struct JournalEntry {
 };
 
 // Caller holds group.lock. Numbers the entry one past the newest one.
-Status AppendJournal(const GroupPaths& paths, const JournalEntry& entry);
+// *at, when given, is where the entry starts in journal.jsonl.
+Status AppendJournal(const GroupPaths& paths, const JournalEntry& entry, uint64_t* at = nullptr);
+// Caller holds group.lock: takes back the entry that AppendJournal just
+// wrote at `at`, when the change it records has not landed (a failed
+// offsets.json replace), so history never shows what did not happen.
+Status RetractJournal(const GroupPaths& paths, uint64_t at);
 // Oldest first, both files; a torn or garbled line is skipped.
 Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths);
 

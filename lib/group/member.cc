@@ -59,12 +59,25 @@ Result<std::unique_ptr<Member>> Member::Join(const topic::TopicStore& store, con
   // The member lock appears in place already locked: nobody can mistake a
   // joining member for a dead one.
   std::string tmp = p.MembersDir() + "/." + m->info_.id + ".lock.tmp";
+  // A join that fails takes its files with it (they are ours, locked by
+  // us): no orphan lock file is left for every later reader to check.
   auto lock = os::FileLock::TryAcquire(tmp);
-  if (!lock.ok()) return lock.status();
-  KLOG_RETURN_IF_ERROR(os::Rename(tmp, p.MemberLock(m->info_.id)));
+  if (!lock.ok()) {
+    (void)os::RemoveFile(tmp);
+    return lock.status();
+  }
+  Status placed = os::Rename(tmp, p.MemberLock(m->info_.id));
+  if (!placed.ok()) {
+    (void)os::RemoveFile(tmp);
+    return placed;
+  }
   m->member_lock_ = std::move(lock).value();
   m->info_.generation = 0;
-  KLOG_RETURN_IF_ERROR(os::WriteFileAtomic(p.MemberFile(m->info_.id), MemberInfoToJson(m->info_), false));
+  Status written = os::WriteFileAtomic(p.MemberFile(m->info_.id), MemberInfoToJson(m->info_), false);
+  if (!written.ok()) {
+    (void)os::RemoveFile(p.MemberLock(m->info_.id));
+    return written;
+  }
   m->StartHeartbeat();
   Status st = m->Rebalance(true, false);
   if (!st.ok()) {
@@ -326,8 +339,14 @@ Status Member::Commit(const Offsets& offsets) {
     merged[tp] = off;
   }
   if (e.changes.empty()) return Status::Ok();
-  KLOG_RETURN_IF_ERROR(AppendJournal(paths_, e));  // first: see journal.h
-  return StoreOffsets(paths_, merged);
+  uint64_t at = 0;
+  KLOG_RETURN_IF_ERROR(AppendJournal(paths_, e, &at));  // first: see journal.h
+  Status st = StoreOffsets(paths_, merged);
+  if (!st.ok()) {
+    auto now = LoadOffsets(paths_);  // not landed: history must not show it
+    if (now.ok() && *now == *current) (void)RetractJournal(paths_, at);
+  }
+  return st;
 }
 
 Status Member::Leave() {

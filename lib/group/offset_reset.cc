@@ -191,8 +191,15 @@ Status ExecuteReset(const topic::TopicStore& store, const std::string& group, co
   }
   // Journaled first (see journal.h), then one atomic replace: all
   // partitions or none.
-  KLOG_RETURN_IF_ERROR(AppendJournal(paths, e));
-  return StoreOffsets(paths, next);
+  uint64_t at = 0;
+  KLOG_RETURN_IF_ERROR(AppendJournal(paths, e, &at));
+  Status st = StoreOffsets(paths, next);
+  if (!st.ok()) {
+    // Not landed (offsets.json as it was): history must not show it.
+    auto now = LoadOffsets(paths);
+    if (now.ok() && *now == *current) (void)RetractJournal(paths, at);
+  }
+  return st;
 }
 
 }  // namespace klog::group

@@ -25,4 +25,9 @@ bool ReaderGone(int fd) {
   return ::poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP)) != 0;
 }
 
+bool WaitWritable(int fd, int timeout_ms) {
+  struct pollfd pfd = {fd, POLLOUT, 0};
+  return ::poll(&pfd, 1, timeout_ms) == 1 && (pfd.revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
+}
+
 }  // namespace klog::os

@@ -1,6 +1,8 @@
 // Pipes between klog and the programs around it in a shell pipeline.
 #pragma once
 
+#include <cstddef>
+
 namespace klog::os {
 
 // True when fd is a pipe (or FIFO) or a socket: a stream with a reader at
@@ -16,5 +18,10 @@ void EnlargePipe(int fd);
 // follower with nothing to write would otherwise never learn it (write(2)
 // is what reports EPIPE), and `consume -f | head` would outlive head.
 bool ReaderGone(int fd);
+
+// Waits up to timeout_ms for fd to take a write of up to kPipeChunk bytes
+// without blocking; false when it would still block (or a signal came).
+constexpr size_t kPipeChunk = 4096;  // PIPE_BUF: one free slot of a pipe holds it
+bool WaitWritable(int fd, int timeout_ms);
 
 }  // namespace klog::os

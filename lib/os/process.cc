@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,27 +16,35 @@ namespace klog::os {
 Result<int> RunShellCommand(const std::string& command, std::string_view input) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Status::IOError(std::string("pipe: ") + std::strerror(errno));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
   const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
-  pid_t pid;
-  int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char* const*>(argv), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  // posix_spawn cannot ask for PR_SET_PDEATHSIG, so fork (not vfork: a
+  // sanitizer's interceptors would run in the child on our memory), with
+  // every signal blocked until the child has reset our handlers. The child
+  // makes only async-signal-safe calls: we have other threads.
+  sigset_t all, before;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &before);
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // The command dies with its member, even by kill -9: otherwise it runs
+    // on beside the next owner of its partition's records.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(127);
+    struct sigaction dfl = {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &dfl, nullptr);
+    ::sigprocmask(SIG_SETMASK, &before, nullptr);
+    if (fds[0] == 0) ::fcntl(0, F_SETFD, 0);
+    else if (::dup2(fds[0], 0) < 0) ::_exit(127);
+    ::execve("/bin/sh", const_cast<char* const*>(argv), environ);
+    ::_exit(127);
+  }
+  int spawn_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
   ::close(fds[0]);
-  if (rc != 0) {
+  if (pid < 0) {
     ::close(fds[1]);
-    return Status::IOError("cannot run '" + command + "': " + std::strerror(rc));
+    return Status::IOError("cannot run '" + command + "': " + std::strerror(spawn_errno));
   }
   size_t done = 0;
   while (done < input.size()) {

@@ -145,6 +145,9 @@ void FullDiskDuringProduce(bool zstd, bool fsync_batch) {
   CHECK(p.err.find("No space left") != std::string::npos);
   auto printed = Lines(p.out);
   REQUIRE(printed.size() > 100);  // most of the megabyte was written and acknowledged
+  // The line to resume from: the first one not written, not the one being read.
+  CHECK(p.err.find("input line " + std::to_string(printed.size() + 1) + " (the first not written): ") !=
+        std::string::npos);
   for (size_t i = 0; i < printed.size(); ++i) REQUIRE(printed[i] == "0 " + std::to_string(i));
 
   auto values = ReadAllValues(data, "t");
@@ -238,6 +241,45 @@ TEST_CASE("full disk: ENOSPC during a group commit is one clear error; the work 
   CHECK(processed.back() == "job-4");
   rel::Figure("full disk: a group commit met ENOSPC (" + std::to_string(filler) +
               " bytes of filler): one clear error, and the next run redid the one uncommitted record; lag 0");
+}
+
+TEST_CASE("full disk: a failed offset reset is not in offset history; a failed join leaves no member files") {
+  TempDir tmp;
+  SmallFs fs(tmp.Join("fs"), "1m");
+  SKIP_UNLESS_MOUNTED(fs);
+  const std::string data = tmp.Join("fs") + "/data";
+  REQUIRE(K(data, {"topic", "create", "t"}).exit_code == 0);
+  REQUIRE(K(data, {"produce", "t", "a", "b", "c"}).exit_code == 0);
+  REQUIRE(K(data, {"consume", "t", "-g", "g"}).exit_code == 0);  // commits 3: offsets.json and a journal entry
+  RunResult before = K(data, {"offset", "history", "-g", "g", "--json"});
+  REQUIRE(before.exit_code == 0);
+  REQUIRE(nlohmann::json::parse(before.out).size() == 1);
+  FillUp(tmp.Join("fs") + "/filler");
+
+  // The journal's entry fits in the slack of its last page; offsets.json's
+  // replacement needs a page of its own and fails.
+  RunResult reset = K(data, {"offset", "reset", "-g", "g", "--topic", "t", "--to-earliest", "--execute"});
+  CHECK_NO_CRASH(reset, "offset reset on a full disk");
+  CHECK(reset.exit_code == 1);
+  CHECK(reset.err.find("No space left") != std::string::npos);
+  RunResult after = K(data, {"offset", "history", "-g", "g", "--json"});
+  REQUIRE(after.exit_code == 0);
+  INFO("history: " << after.out);
+  CHECK(nlohmann::json::parse(after.out).size() == 1);  // only the commit that happened
+  RunResult show = K(data, {"group", "describe", "g", "--json"});
+  REQUIRE(show.exit_code == 0);
+  CHECK(nlohmann::json::parse(show.out)["total_lag"].get<int64_t>() == 0);
+
+  // A member that cannot write its member file goes, files and all.
+  RunResult join = K(data, {"consume", "t", "-g", "g"});
+  CHECK_NO_CRASH(join, "join on a full disk");
+  CHECK(join.exit_code == 1);
+  CHECK(join.err.find("No space left") != std::string::npos);
+  RunResult ls = RunShell("ls -A '" + data + "/groups/g/members'");
+  CHECK(ls.out == "");
+  RunResult list = K(data, {"group", "list", "--json"});
+  REQUIRE(list.exit_code == 0);
+  CHECK(list.out.find("\"members\":0") != std::string::npos);
 }
 
 TEST_CASE("read-only data directory: reading commands work, writing ones fail clearly") {

@@ -1,0 +1,61 @@
+#include "os/signals.h"
+
+#include <poll.h>
+#include <signal.h>
+
+#include <cerrno>
+
+namespace klog::os {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnStopSignal(int) { g_stop.store(true); }
+
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+}  // namespace
+
+void CatchStopSignals() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking wait returns at once
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
+const std::atomic<bool>* StopFlag() { return &g_stop; }
+
+void BlockStopSignals() {
+  sigset_t set = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+WaitResult WaitReadable(int fd, int timeout_ms, bool stoppable) {
+  // The mask during the wait: ours without the stop signals, so that one
+  // pending since before the wait is delivered in it and ends it.
+  sigset_t during;
+  pthread_sigmask(SIG_SETMASK, nullptr, &during);
+  if (stoppable) {
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigdelset(&during, sig);
+  }
+  for (;;) {
+    if (stoppable && g_stop.load()) return WaitResult::kStopped;
+    struct pollfd pfd = {fd, POLLIN, 0};
+    struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    int r = ::ppoll(&pfd, 1, timeout_ms < 0 ? nullptr : &ts, &during);
+    if (r > 0) return WaitResult::kReady;
+    if (r == 0) return WaitResult::kTimeout;
+    if (errno != EINTR) return WaitResult::kReady;  // let read(2) report it
+    // Another signal: wait on (a timeout then restarts; rare enough).
+  }
+}
+
+}  // namespace klog::os
