@@ -1,5 +1,6 @@
 #include "client/producer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -25,12 +26,15 @@ Result<std::unique_ptr<Producer>> Producer::Open(const topic::TopicStore& store,
   p->store_ = &store;
   p->topic_ = topic;
   p->options_ = options;
+  // A batch lands whole in one segment: one larger than --segment-bytes
+  // would make every segment a batch's size, whatever the topic asked for.
+  p->options_.batch_bytes = std::max<size_t>(1, std::min<uint64_t>(options.batch_bytes, config->ToLogConfig().segment_bytes));
   p->codec_ = options.codec.value_or(config->compression);
   p->zstd_level_ = options.zstd_level ? options.zstd_level : config->compression_level;
   p->log_config_ = config->ToLogConfig();
   p->log_config_.fsync = options.fsync;
   p->parts_.resize(config->partitions);
-  for (Part& part : p->parts_) part.builder = log::BatchBuilder(options.batch_bytes);
+  for (Part& part : p->parts_) part.builder = log::BatchBuilder(p->options_.batch_bytes);
   p->sticky_ = static_cast<int>(NowMs() % config->partitions);
   return p;
 }
@@ -107,8 +111,9 @@ Status Producer::Append(Job& job, std::vector<WrittenRun>* written, std::vector<
     int p = job.batches[i].first;
     Part& part = parts_[p];
     if (!part.writer) {
-      auto w = log::PartitionWriter::Open(store_->dir().PartitionDir(topic_, p), topic::PartitionLabel(topic_, p),
-                                          log_config_);
+      const topic::DataDir& d = store_->dir();
+      auto w = log::PartitionWriter::Open(d.PartitionDir(topic_, p), topic::PartitionLabel(topic_, p), log_config_,
+                                          {d.TopicDir(topic_), d.TopicsDir(), d.root()});
       if (!w.ok()) {
         failed = w.status();
         break;

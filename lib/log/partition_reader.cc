@@ -6,6 +6,7 @@
 #include <climits>
 
 #include "log/index.h"
+#include "log/lost_offsets.h"
 #include "log/segment.h"
 #include "log/segment_name.h"
 
@@ -27,7 +28,10 @@ Result<int64_t> PartitionReader::EndOffset() const {
   auto size = log->Size();
   if (!size.ok()) return size.status();
   auto [pos, expected] = IndexedStart(dir_, base, *log, *size, INT64_MAX / 2);
-  ScanResult s = ScanSegment(*log, *size, pos, expected, true);
+  // A damaged batch whose end the next batch proves does not end the log:
+  // readers step over it to reach the records after it.
+  SkippedDamage skipped;
+  ScanResult s = ScanSegment(*log, *size, pos, expected, true, {}, &skipped);
   // A killed append leaves an incomplete batch (the end of what readers can
   // see), never a complete one that fails its checks: that is damage, and
   // ending the log there would hide every record after it without a word.
@@ -85,6 +89,7 @@ Status PartitionReader::OpenSegmentFor(int64_t offset) {
                               std::to_string(bases->front()));
   auto it = std::upper_bound(bases->begin(), bases->end(), offset);
   int64_t base = *(it - 1);
+  next_base_ = it == bases->end() ? -1 : *it;
   auto log = os::File::OpenRead(SegmentPath(dir_, base, kLogSuffix));
   if (!log.ok()) {
     if (log.status().code() == Code::kNotFound) return OpenSegmentFor(offset);  // deleted meanwhile: look again
@@ -112,8 +117,18 @@ Result<bool> PartitionReader::Next(Batch& batch, int64_t* skip_below) {
     auto size = log_.Size();
     if (!size.ok()) return size.status();
     BatchRead r = ReadBatchAt(log_, *size, pos_, expected_, &batch);
-    if (r.kind == ReadKind::kCorrupt)
-      return Status::Corruption(Where(label_, expected_, seg_base_, pos_) + ": " + r.error.message());
+    if (r.kind == ReadKind::kCorrupt) {
+      std::optional<uint64_t> after = SkipDamagedBatch(log_, *size, pos_, r);
+      if (after && r.header.next_offset() <= want_) {  // wholly before the position: step over it
+        pos_ = *after;
+        expected_ = r.header.next_offset();
+        continue;
+      }
+      std::string hint = after ? "; the records after it can be read: klog consume -o " +
+                                     std::to_string(r.header.next_offset()) + " (see 'klog verify')"
+                               : "; see 'klog verify'";
+      return Status::Corruption(Where(label_, expected_, seg_base_, pos_) + ": " + r.error.message() + hint);
+    }
     if (r.kind == ReadKind::kBatch) {
       pos_ += r.header.total_size();
       expected_ = r.header.next_offset();
@@ -128,13 +143,19 @@ Result<bool> PartitionReader::Next(Batch& batch, int64_t* skip_below) {
     if (expected_ != seg_base_ && os::Exists(next)) {
       auto again = log_.Size();
       if (again.ok() && *again != *size) continue;  // appended before the roll
-      auto log = os::File::OpenRead(next);
-      if (!log.ok()) {
-        if (log.status().code() != Code::kNotFound) return log.status().WithContext(label_);
-      } else {
-        log_ = std::move(log).value();
-        seg_base_ = expected_;
-        pos_ = 0;
+      // Through OpenSegmentFor, which also learns what follows the new one.
+      KLOG_RETURN_IF_ERROR(OpenSegmentFor(std::max(want_, expected_)));
+      continue;
+    }
+    // A closed segment that ends short of the next one: a gap a crash left.
+    if (next_base_ >= 0 && next_base_ != expected_) {
+      auto again = log_.Size();
+      if (again.ok() && *again != *size) continue;
+      if (os::Exists(SegmentPath(dir_, next_base_, kLogSuffix))) {
+        Status joined = CheckSegmentJoin(dir_, label_, seg_base_, next_base_);
+        if (!joined.ok()) return joined;
+        want_ = std::max(want_, next_base_);  // the offsets of a recorded gap do not exist
+        KLOG_RETURN_IF_ERROR(OpenSegmentFor(want_));
         continue;
       }
     }

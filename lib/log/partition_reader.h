@@ -47,6 +47,7 @@ class PartitionReader {
   std::string label_;
   os::File log_;
   int64_t seg_base_ = -1;
+  int64_t next_base_ = -1;  // the segment after seg_base_ when it was opened; -1: none
   uint64_t pos_ = 0;
   int64_t expected_ = 0;  // base offset of the batch at pos_
   int64_t want_ = 0;      // next offset to deliver

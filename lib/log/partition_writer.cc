@@ -5,6 +5,7 @@
 
 #include "log/batch.h"
 #include "log/index.h"
+#include "log/lost_offsets.h"
 #include "log/segment.h"
 #include "log/segment_name.h"
 #include "util/endian.h"
@@ -16,14 +17,35 @@ constexpr const char* kLockName = "writer.lock";
 }
 
 Result<std::unique_ptr<PartitionWriter>> PartitionWriter::Open(const std::string& dir, const std::string& label,
-                                                               const LogConfig& config) {
+                                                               const LogConfig& config,
+                                                               std::vector<std::string> parents) {
   if (!os::IsDir(dir)) return Status::NotFound(label + ": directory " + dir + " is missing");
-  return std::unique_ptr<PartitionWriter>(new PartitionWriter(dir, label, config));
+  auto id = os::IdOfPath(dir);
+  if (!id.ok()) return id.status().WithContext(label);
+  std::unique_ptr<PartitionWriter> w(new PartitionWriter(dir, label, config));
+  w->parents_ = std::move(parents);
+  w->dir_id_ = *id;
+  return w;
+}
+
+Status PartitionWriter::Deleted() const {
+  return Status::NotFound(label_ + ": the topic was deleted while this command was writing to it (" + dir_ +
+                          " is gone or is a new directory); records not reported as written are not in it");
+}
+
+Status PartitionWriter::CheckDir() {
+  auto id = os::IdOfPath(dir_);
+  if (!id.ok()) return id.status().code() == Code::kNotFound ? Deleted() : id.status().WithContext(label_);
+  return *id == dir_id_ ? Status::Ok() : Deleted();
 }
 
 Status PartitionWriter::Lock(os::FileLock& lock) {
   auto l = os::FileLock::Acquire(os::JoinPath(dir_, kLockName));
-  if (!l.ok()) return l.status().WithContext(label_);
+  if (!l.ok()) {
+    // writer.lock is never deleted: its directory went.
+    if (l.status().code() == Code::kNotFound) return Deleted();
+    return l.status().WithContext(label_);
+  }
   lock = std::move(l).value();
   return Status::Ok();
 }
@@ -32,9 +54,10 @@ bool PartitionWriter::StateCurrent() {
   if (!state_valid_) return false;
   auto size = log_.Size();
   if (!size.ok() || *size != size_) return false;
-  // Retention deleted our segment (and the ones after it) meanwhile: an
-  // append to the unlinked file would be lost.
-  if (!os::Exists(SegmentPath(dir_, base_, kLogSuffix))) return false;
+  // Retention deleted our segment (and the ones after it) meanwhile, or it
+  // was replaced: an append to the unlinked file would be lost.
+  auto id = os::IdOfPath(SegmentPath(dir_, base_, kLogSuffix));
+  if (!id.ok() || !(*id == log_id_)) return false;
   // Another writer that rolled created the segment named by our next offset.
   if (next_offset_ != base_ && os::Exists(SegmentPath(dir_, next_offset_, kLogSuffix))) return false;
   return true;
@@ -47,6 +70,9 @@ Status PartitionWriter::OpenSegment(int64_t base) {
   if (!oi.ok()) return oi.status();
   auto ti = os::File::OpenReadWrite(SegmentPath(dir_, base, kTimeIndexSuffix), true);
   if (!ti.ok()) return ti.status();
+  auto id = os::IdOfFile(*log);
+  if (!id.ok()) return id.status();
+  log_id_ = *id;
   base_ = base;
   log_ = std::move(log).value();
   offset_index_ = std::move(oi).value();
@@ -76,13 +102,52 @@ Status PartitionWriter::RebuildIndexes() {
   return Status::Ok();
 }
 
+Status PartitionWriter::SyncSegment(int64_t base) {
+  for (const char* suffix : {kLogSuffix, kOffsetIndexSuffix, kTimeIndexSuffix}) {
+    Status st = os::SyncPath(SegmentPath(dir_, base, suffix));
+    // Deleted by retention meanwhile (or an index never written): nothing to keep.
+    if (!st.ok() && st.code() != Code::kNotFound) return st.WithContext(label_);
+  }
+  return Status::Ok();
+}
+
+Status PartitionWriter::SyncEarlier(const std::vector<int64_t>& bases) {
+  if (config_.fsync == FsyncPolicy::kNever || bases.empty()) return Status::Ok();
+  if (durable_base_ == bases.back() && parents_synced_) return Status::Ok();
+  // Closed segments written by anyone (a --fsync never producer, say) since
+  // this writer last looked; the active one is synced with each batch.
+  for (size_t i = 0; i + 1 < bases.size(); ++i)
+    if (bases[i] >= durable_base_) KLOG_RETURN_IF_ERROR(SyncSegment(bases[i]));
+  KLOG_RETURN_IF_ERROR(os::SyncDir(dir_).WithContext(label_));
+  if (!parents_synced_) {
+    for (const std::string& p : parents_) KLOG_RETURN_IF_ERROR(os::SyncDir(p).WithContext(label_));
+    parents_synced_ = true;
+  }
+  durable_base_ = bases.back();
+  return Status::Ok();
+}
+
 Status PartitionWriter::Refresh(RecoveryReport* report, bool may_rebuild) {
   state_valid_ = false;
   auto bases = ListSegments(dir_);
-  if (!bases.ok()) return bases.status().WithContext(label_);
-  KLOG_RETURN_IF_ERROR(OpenSegment(bases->empty() ? 0 : bases->back()).WithContext(label_));
-  // A new first segment must survive a power loss too, as a rolled one does.
-  if (bases->empty() && config_.fsync != FsyncPolicy::kNever) KLOG_RETURN_IF_ERROR(os::SyncDir(dir_));
+  if (!bases.ok()) {
+    if (bases.status().code() == Code::kNotFound) KLOG_RETURN_IF_ERROR(CheckDir());
+    return bases.status().WithContext(label_);
+  }
+  Status opened = OpenSegment(bases->empty() ? 0 : bases->back());
+  if (!opened.ok()) {
+    if (opened.code() == Code::kNotFound) KLOG_RETURN_IF_ERROR(CheckDir());
+    return opened.WithContext(label_);
+  }
+  if (bases->empty()) bases->push_back(0);
+  // Before this writer's first batch counts, what is before it must be durable.
+  KLOG_RETURN_IF_ERROR(SyncEarlier(*bases));
+  // A crash of an older klog could leave the previous segment ending short
+  // of this one: appending would report offsets no reader can reach.
+  if (bases->size() >= 2 && joined_base_ != bases->back()) {
+    KLOG_RETURN_IF_ERROR(CheckSegmentJoin(dir_, label_, (*bases)[bases->size() - 2], bases->back()));
+    joined_base_ = bases->back();
+  }
   auto size = log_.Size();
   if (!size.ok()) return size.status();
 
@@ -125,12 +190,18 @@ Status PartitionWriter::Refresh(RecoveryReport* report, bool may_rebuild) {
 
   uint64_t from = n_off > 0 ? last.position : 0;
   int64_t expected = n_off > 0 ? base_ + last.rel_offset : base_;
-  ScanResult s = ScanSegment(log_, *size, from, expected, true);
-  if (s.stop == ReadKind::kCorrupt) {
+  SkippedDamage skipped;  // appending after a batch whose end is proven hides nothing
+  ScanResult s = ScanSegment(log_, *size, from, expected, true, {}, &skipped);
+  // A crash can leave zeros where an append was not yet written back: a
+  // torn tail too (and nothing else can be all zeros: a batch has a magic).
+  bool zeros = s.stop == ReadKind::kCorrupt && AllZeros(log_, s.end_pos, *size);
+  if (s.stop == ReadKind::kCorrupt && !zeros) {
     return Status::Corruption(Where(label_, s.next_offset, base_, s.end_pos) + ": " + s.error.message() +
-                              "; run 'klog verify --repair' to inspect and repair it");
+                              "; klog will not append after damage it cannot step over: 'klog verify' shows it; "
+                              "restore the partition from a backup, or copy the records before and after it (klog "
+                              "consume -o OFFSET) to a new topic");
   }
-  if (s.stop == ReadKind::kIncomplete) {  // torn tail of a killed append
+  if (s.stop == ReadKind::kIncomplete || zeros) {  // torn tail of a killed append
     KLOG_RETURN_IF_ERROR(log_.Truncate(s.end_pos));
     if (report) report->truncated_bytes += *size - s.end_pos;
   }
@@ -149,8 +220,21 @@ Status PartitionWriter::Refresh(RecoveryReport* report, bool may_rebuild) {
 
 Status PartitionWriter::Roll(int64_t now_ms) {
   int64_t base = next_offset_;
+  if (config_.fsync != FsyncPolicy::kNever) {
+    // The old segment must be durable before the next one exists: a power
+    // loss must never keep the new segment's entry and lose the old one's
+    // tail (a gap no reader can cross). --fsync batch leaves the sync of
+    // the last batch to a thread; it cannot wait.
+    KLOG_RETURN_IF_ERROR(log_.DataSync().WithContext(label_));
+    KLOG_RETURN_IF_ERROR(offset_index_.DataSync().WithContext(label_));
+    KLOG_RETURN_IF_ERROR(time_index_.DataSync().WithContext(label_));
+  }
   KLOG_RETURN_IF_ERROR(OpenSegment(base).WithContext(label_));
-  if (config_.fsync != FsyncPolicy::kNever) KLOG_RETURN_IF_ERROR(os::SyncDir(dir_));
+  if (config_.fsync != FsyncPolicy::kNever) {
+    KLOG_RETURN_IF_ERROR(os::SyncDir(dir_).WithContext(label_));
+    durable_base_ = base;
+  }
+  joined_base_ = base;
   size_ = 0;
   max_ts_ = INT64_MIN;
   first_ts_ = now_ms;
@@ -165,6 +249,7 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms, std:
   KLOG_RETURN_IF_ERROR(ParseBatchHeader(batch.data(), h));
   os::FileLock lock;
   KLOG_RETURN_IF_ERROR(Lock(lock));
+  KLOG_RETURN_IF_ERROR(CheckDir());
   if (!StateCurrent()) KLOG_RETURN_IF_ERROR(Refresh(nullptr, true));
 
   bool too_big = size_ > 0 && size_ + batch.size() > config_.segment_bytes;
@@ -196,6 +281,12 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms, std:
       if (s2.ok()) last_entry_pos_ = size_;
       else state_valid_ = false;
     }
+  }
+  // Deleted after the check above: the batch went with it.
+  Status there = CheckDir();
+  if (!there.ok()) {
+    state_valid_ = false;
+    return there;
   }
   size_ += batch.size();
   next_offset_ += h.record_count;

@@ -7,7 +7,25 @@
 // Recovery happens in the same place: when the active segment's end does not
 // end on a whole batch (a writer was killed mid-append), the torn tail is
 // truncated — never anything before it — and indexes that point past the end,
-// end in a partial entry or disagree with the log are repaired.
+// end in a partial entry or disagree with the log are repaired. A tail is
+// torn only when it can be nothing else (segment.h: no valid batch after
+// it, or nothing but zeros); other damage is reported and never cut, and
+// the writer refuses to append after it, except after a damaged batch whose
+// intact length the next batch's valid header proves (appending there hides
+// nothing). The writer also refuses to append when the previous segment
+// does not end where the active one begins, unless that gap is recorded as
+// lost (lost_offsets.h).
+//
+// Durability (fsync batch or always): before a batch is reported, every byte
+// before it in the partition is durable too, whoever wrote it: on opening,
+// and whenever another writer created segments meanwhile, the writer syncs
+// the segments it does not know to be durable, the partition directory and
+// the directories leading to it (`parents`). A roll syncs the old segment
+// before the next one exists, so a power loss can never leave a gap.
+//
+// Deletion: the writer remembers which directory (device, inode) it opened;
+// if the path names another or none (the topic was deleted, perhaps created
+// again), Append fails saying so, checked before and after each write.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +36,7 @@
 #include "log/log_config.h"
 #include "log/retention.h"
 #include "os/file.h"
+#include "os/file_id.h"
 #include "util/status.h"
 
 namespace klog::log {
@@ -37,9 +56,12 @@ struct PendingSync {
 class PartitionWriter {
  public:
   // `label` names the partition in messages ("topic 'events' partition 3").
-  // Creates the directory's first segment when there is none.
+  // Creates the directory's first segment when there is none. `parents`:
+  // the directories whose entries lead to `dir` (nearest first), synced by
+  // a durable writer.
   static Result<std::unique_ptr<PartitionWriter>> Open(const std::string& dir, const std::string& label,
-                                                       const LogConfig& config);
+                                                       const LogConfig& config,
+                                                       std::vector<std::string> parents = {});
 
   // Appends one batch made by BatchBuilder::Finish; patches its base offset.
   // Returns the base offset. `now_ms` drives age-based roll and retention.
@@ -64,6 +86,13 @@ class PartitionWriter {
       : dir_(std::move(dir)), label_(std::move(label)), config_(config) {}
 
   Status Lock(os::FileLock& lock);
+  // NotFound "the topic was deleted" when dir_ no longer names the
+  // directory this writer opened.
+  Status CheckDir();
+  Status Deleted() const;
+  // Makes what other writers left before this one's appends durable.
+  Status SyncEarlier(const std::vector<int64_t>& bases);
+  Status SyncSegment(int64_t base);
   bool StateCurrent();
   Status Refresh(RecoveryReport* report, bool may_rebuild);
   Status RebuildIndexes();
@@ -74,6 +103,12 @@ class PartitionWriter {
   std::string dir_;
   std::string label_;
   LogConfig config_;
+  std::vector<std::string> parents_;
+  os::FileId dir_id_;
+  bool parents_synced_ = false;
+  int64_t durable_base_ = -1;  // segments below it, and its directory entry, are known durable
+  int64_t joined_base_ = -1;   // active segment whose join to the one before was checked
+  os::FileId log_id_;          // of log_
 
   // What this process knows of the active segment; valid only under the lock
   // and only after StateCurrent() says nobody else has appended since.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "log/index.h"
+#include "log/lost_offsets.h"
 #include "log/partition_writer.h"
 #include "log/segment.h"
 #include "log/segment_check.h"
@@ -97,6 +98,50 @@ Status RebuildBadIndexes(const std::string& dir, const std::string& label, const
   return Status::Ok();
 }
 
+// Cuts the half-written last batch of closed segments and records the gaps
+// between segments as lost, under the writer lock, after checking again
+// that the partition still looks as `before` says.
+Status RepairGaps(const std::string& dir, const std::string& label, const VerifyReport& before,
+                  std::vector<std::string>* actions, std::vector<int64_t>* index_bases) {
+  auto lock = os::FileLock::Acquire(os::JoinPath(dir, kWriterLockFile));
+  if (!lock.ok()) return lock.status().WithContext(label);
+  auto now = VerifyScan(dir, label);
+  if (!now.ok()) return now.status();
+  auto same = [](const Damage& a, const Damage& b) {
+    return a.kind == b.kind && a.segment_base == b.segment_base && a.position == b.position && a.offset == b.offset;
+  };
+  for (const Damage& d : before.damage) {
+    if (d.kind != DamageKind::kSegmentGap && d.kind != DamageKind::kTruncated) continue;
+    if (std::none_of(now->damage.begin(), now->damage.end(), [&](const Damage& x) { return same(x, d); }))
+      return Status::Corruption(label + ": " + d.file + " changed during repair");
+  }
+  for (const Damage& d : before.damage) {
+    if (d.kind == DamageKind::kTruncated) {
+      auto f = os::File::OpenReadWrite(SegmentPath(dir, d.segment_base, kLogSuffix), false);
+      if (!f.ok()) return f.status().WithContext(label);
+      auto size = f->Size();
+      if (!size.ok()) return size.status().WithContext(label);
+      KLOG_RETURN_IF_ERROR(f->Truncate(d.position).WithContext(label));
+      KLOG_RETURN_IF_ERROR(f->DataSync().WithContext(label));
+      actions->push_back("cut the end of closed segment " + d.file + ": " + std::to_string(*size - d.position) +
+                         " bytes from byte " + std::to_string(d.position) +
+                         " that were never completely written (offsets from " + std::to_string(d.offset) +
+                         " on are lost)");
+      index_bases->push_back(d.segment_base);
+    } else {
+      int64_t last = d.segment_base - 1;
+      KLOG_RETURN_IF_ERROR(RecordLostOffsets(dir, d.offset, last).WithContext(label));
+      actions->push_back("recorded " +
+                         (d.offset == last ? "offset " + std::to_string(last)
+                                           : "offsets " + std::to_string(d.offset) + " to " + std::to_string(last)) +
+                         " as lost in " + kLostOffsetsFile +
+                         " (they are not on disk: a crash before they were synced); readers and writers go on "
+                         "past them");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<RepairReport> RepairPartition(const std::string& dir, const std::string& label, const LogConfig& config) {
@@ -109,6 +154,9 @@ Result<RepairReport> RepairPartition(const std::string& dir, const std::string& 
     return rr;
   }
   std::vector<int64_t> index_bases;
+  bool gaps = std::any_of(rr.before.damage.begin(), rr.before.damage.end(),
+                          [](const Damage& d) { return d.kind == DamageKind::kSegmentGap || d.kind == DamageKind::kTruncated; });
+  if (gaps) KLOG_RETURN_IF_ERROR(RepairGaps(dir, label, rr.before, &rr.actions, &index_bases));
   bool torn = false;
   for (const Damage& d : rr.before.damage) {
     if (d.kind == DamageKind::kTornTail) torn = true;

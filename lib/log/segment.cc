@@ -42,6 +42,47 @@ bool WholeBatchWithDamagedLength(const os::File& log, uint64_t size, uint64_t po
 
 }  // namespace
 
+bool AllZeros(const os::File& log, uint64_t pos, uint64_t size) {
+  char buf[65536];
+  while (pos < size) {
+    auto n = log.ReadAt(pos, buf, static_cast<size_t>(std::min<uint64_t>(sizeof buf, size - pos)));
+    if (!n.ok() || *n == 0) return false;
+    if (std::any_of(buf, buf + *n, [](char c) { return c != 0; })) return false;
+    pos += *n;
+  }
+  return true;
+}
+
+std::optional<uint64_t> FindValidBatchAfter(const os::File& log, uint64_t size, uint64_t pos) {
+  constexpr size_t kChunk = 1 << 20;
+  std::vector<char> buf(kChunk + kBatchHeaderSize);
+  std::string whole;
+  for (uint64_t start = pos + 1; start < size && size - start >= kBatchHeaderSize; start += kChunk) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - start));
+    auto n = log.ReadAt(start, buf.data(), want);
+    if (!n.ok()) return std::nullopt;
+    for (size_t i = 0; i < kChunk && i + kBatchHeaderSize <= *n; ++i) {
+      if (static_cast<uint8_t>(buf[i + 16]) != kBatchMagic) continue;
+      BatchHeader h;
+      if (!ParseBatchHeader(buf.data() + i, h).ok()) continue;
+      uint64_t at = start + i;
+      if (h.total_size() > size - at) continue;
+      whole.resize(h.total_size());
+      auto m = log.ReadAt(at, whole.data(), whole.size());
+      if (m.ok() && *m == whole.size() && BatchCrcOk(h, whole.data())) return at;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> SkipDamagedBatch(const os::File& log, uint64_t size, uint64_t pos, const BatchRead& bad) {
+  if (bad.kind != ReadKind::kCorrupt || !bad.header_ok || bad.header.total_size() > size - pos) return std::nullopt;
+  uint64_t next = pos + bad.header.total_size();
+  Batch batch;
+  if (ReadBatchAt(log, size, next, bad.header.next_offset(), &batch).kind != ReadKind::kBatch) return std::nullopt;
+  return next;
+}
+
 BatchRead ReadBatchAt(const os::File& log, uint64_t size, uint64_t pos, int64_t expected_offset, Batch* batch) {
   BatchRead r;
   if (pos >= size) {
@@ -80,6 +121,13 @@ BatchRead ReadBatchAt(const os::File& log, uint64_t size, uint64_t pos, int64_t 
                                    "damaged length field");
       return r;
     }
+    if (auto at = FindValidBatchAfter(log, size, pos)) {
+      r.kind = ReadKind::kCorrupt;
+      r.error = Status::Corruption("batch length " + std::to_string(r.header.length) +
+                                   " runs past the end of the segment, but a valid batch follows at byte " +
+                                   std::to_string(*at) + ": damaged length field, not a torn write");
+      return r;
+    }
     r.kind = ReadKind::kIncomplete;
     return r;
   }
@@ -101,6 +149,7 @@ BatchRead ReadBatchAt(const os::File& log, uint64_t size, uint64_t pos, int64_t 
     if (!st.ok()) {
       r.kind = ReadKind::kCorrupt;
       r.error = st;
+      r.header_ok = true;
       return r;
     }
   }
@@ -109,13 +158,22 @@ BatchRead ReadBatchAt(const os::File& log, uint64_t size, uint64_t pos, int64_t 
 }
 
 ScanResult ScanSegment(const os::File& log, uint64_t size, uint64_t pos, int64_t expected_offset, bool verify_crc,
-                       const std::function<void(const BatchHeader&, uint64_t)>& on_batch) {
+                       const std::function<void(const BatchHeader&, uint64_t)>& on_batch,
+                       SkippedDamage* skip_damage) {
   ScanResult s;
   s.end_pos = pos;
   s.next_offset = expected_offset;
   Batch batch;
   for (;;) {
     BatchRead r = ReadBatchAt(log, size, s.end_pos, s.next_offset, verify_crc ? &batch : nullptr);
+    if (r.kind == ReadKind::kCorrupt && skip_damage && verify_crc) {
+      if (auto next = SkipDamagedBatch(log, size, s.end_pos, r)) {
+        if (skip_damage->offset < 0) *skip_damage = {s.next_offset, s.end_pos, r.error};
+        s.end_pos = *next;
+        s.next_offset = r.header.next_offset();
+        continue;
+      }
+    }
     if (r.kind != ReadKind::kBatch) {
       s.stop = r.kind;
       s.error = r.error;
@@ -178,6 +236,15 @@ TimeIndexedStart FindTimeIndexedStart(const std::string& dir, int64_t base, cons
       std::max(prev.max_ts_before, s.max_timestamp) != e->max_ts_before)
     return from_start;
   return {e->position, base + e->rel_offset, e->max_ts_before};
+}
+
+Result<ScanResult> ScanSegmentEnd(const std::string& dir, int64_t base) {
+  auto log = os::File::OpenRead(SegmentPath(dir, base, kLogSuffix));
+  if (!log.ok()) return log.status();
+  auto size = log->Size();
+  if (!size.ok()) return size.status();
+  auto [pos, expected] = IndexedStart(dir, base, *log, *size, INT64_MAX / 2);
+  return ScanSegment(*log, *size, pos, expected, false);
 }
 
 Result<int64_t> SegmentMaxTimestamp(const std::string& dir, int64_t base) {

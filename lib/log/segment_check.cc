@@ -6,6 +6,7 @@
 
 #include "log/batch.h"
 #include "log/index.h"
+#include "log/segment.h"
 #include "log/segment_name.h"
 #include "os/file.h"
 #include "util/crc32c.h"
@@ -21,24 +22,12 @@ Damage MakeDamage(DamageKind kind, int64_t base, const char* suffix, uint64_t po
   d.position = pos;
   d.offset = offset;
   d.message = std::move(msg);
-  d.repairable = kind == DamageKind::kTornTail || kind == DamageKind::kIndex || kind == DamageKind::kMissingIndex;
+  d.repairable = kind == DamageKind::kTornTail || kind == DamageKind::kIndex || kind == DamageKind::kMissingIndex ||
+                 kind == DamageKind::kSegmentGap;
   return d;
 }
 
 namespace {
-
-// True when every byte of [pos, size) is zero: the end of a file a crash
-// left allocated but unwritten.
-bool AllZeros(const os::File& f, uint64_t pos, uint64_t size) {
-  char buf[65536];
-  while (pos < size) {
-    auto n = f.ReadAt(pos, buf, static_cast<size_t>(std::min<uint64_t>(sizeof buf, size - pos)));
-    if (!n.ok() || *n == 0) return false;
-    if (std::any_of(buf, buf + *n, [](char c) { return c != 0; })) return false;
-    pos += *n;
-  }
-  return true;
-}
 
 struct IndexRead {
   bool exists = false;
@@ -159,6 +148,11 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
       seg.log_clean = true;
       break;
     }
+    if (!active && AllZeros(*log, pos, seg.size)) {
+      stop(DamageKind::kTruncated, std::to_string(seg.size - pos) +
+                                       " zero bytes after the last batch (a closed segment's end was lost)");
+      break;
+    }
     if (seg.size - pos < kBatchHeaderSize) {
       if (active && AllZeros(*log, pos, seg.size)) {
         seg.zero_tail = pos;
@@ -191,7 +185,10 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
       break;
     }
     if (h.total_size() > seg.size - pos) {
-      cut_short(h.total_size());
+      // A damaged length field also runs past the end: not a torn tail.
+      BatchRead r = ReadBatchAt(*log, seg.size, pos, expected, nullptr);
+      if (r.kind == ReadKind::kCorrupt) stop(DamageKind::kBadHeader, r.error.message());
+      else cut_short(h.total_size());
       break;
     }
     std::string& raw = batch.mutable_raw();

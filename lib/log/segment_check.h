@@ -43,4 +43,8 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg);
 // CheckLog, then both indexes against what the log says.
 void CheckSegment(const std::string& dir, bool active, SegmentCheck& seg);
 
+// VerifyPartition without taking any lock: for a caller that holds the
+// writer lock already (a shared flock would wait for it forever).
+Result<VerifyReport> VerifyScan(const std::string& dir, const std::string& label);
+
 }  // namespace klog::log

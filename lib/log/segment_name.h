@@ -13,6 +13,9 @@ namespace klog::log {
 inline constexpr const char* kLogSuffix = ".log";
 inline constexpr const char* kOffsetIndexSuffix = ".index";
 inline constexpr const char* kTimeIndexSuffix = ".timeindex";
+// Offsets lost between two segments that `klog verify --repair` accepted
+// (lost_offsets.h): readers and writers step over exactly these gaps.
+inline constexpr const char* kLostOffsetsFile = "lost-offsets";
 
 std::string SegmentFileName(int64_t base_offset, const char* suffix);
 std::string SegmentPath(const std::string& partition_dir, int64_t base_offset, const char* suffix);

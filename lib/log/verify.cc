@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "log/lost_offsets.h"
 #include "log/segment_check.h"
 #include "log/segment_name.h"
 #include "os/file.h"
@@ -48,8 +49,6 @@ std::string VerifyReport::Describe(const Damage& d) const {
   return s + " (" + d.file + " byte " + std::to_string(d.position) + "): " + d.message;
 }
 
-namespace {
-
 Result<VerifyReport> VerifyScan(const std::string& dir, const std::string& label) {
   VerifyReport report;
   report.label = label;
@@ -63,16 +62,33 @@ Result<VerifyReport> VerifyScan(const std::string& dir, const std::string& label
     CheckSegment(dir, active, seg);
     if (seg.present) segs.push_back(std::move(seg));
   }
+  auto lost = ReadLostOffsets(dir);
+  if (!lost.ok()) return lost.status().WithContext(label);
   const SegmentCheck* prev = nullptr;
   for (const SegmentCheck& seg : segs) {
-    if (prev && prev->log_clean && prev->next_offset != seg.base) {
+    // A closed segment whose last batch was never completely written (a
+    // power loss before it was synced) ends where its whole batches end.
+    Damage* cut = nullptr;
+    if (prev && !prev->log_clean)
+      for (Damage& d : report.damage)
+        if (d.segment_base == prev->base && d.kind == DamageKind::kTruncated) cut = &d;
+    if (prev && (prev->log_clean || cut) && prev->next_offset != seg.base) {
       bool overlap = seg.base < prev->next_offset;
       std::string p = SegmentFileName(prev->base, kLogSuffix);
-      report.damage.push_back(MakeDamage(
-          overlap ? DamageKind::kSegmentOverlap : DamageKind::kSegmentGap, seg.base, kLogSuffix, 0, seg.base,
-          overlap ? "segment overlaps " + p + ", which holds offsets up to " + std::to_string(prev->next_offset - 1)
-                  : "offsets " + std::to_string(prev->next_offset) + " to " + std::to_string(seg.base - 1) +
-                        " are missing: " + p + " ends at " + std::to_string(prev->next_offset - 1)));
+      if (overlap) {
+        report.damage.push_back(MakeDamage(
+            DamageKind::kSegmentOverlap, seg.base, kLogSuffix, 0, seg.base,
+            "segment overlaps " + p + ", which holds offsets up to " + std::to_string(prev->next_offset - 1)));
+      } else if (!IsRecordedGap(*lost, prev->next_offset, seg.base - 1)) {
+        // Repair records the gap as lost (the records are not on disk:
+        // nothing can bring them back) and cuts the half-written batch.
+        if (cut) cut->repairable = true;  // before the push_back moves it
+        report.damage.push_back(MakeDamage(DamageKind::kSegmentGap, seg.base, kLogSuffix, 0, prev->next_offset,
+                                           DescribeGap(prev->base, prev->next_offset, seg.base) +
+                                               " (lost in a crash)"));
+      } else if (cut) {
+        cut->repairable = true;  // the gap is recorded; the half batch is lost with it
+      }
     }
     report.damage.insert(report.damage.end(), seg.damage.begin(), seg.damage.end());
     ++report.segments;
@@ -87,8 +103,6 @@ Result<VerifyReport> VerifyScan(const std::string& dir, const std::string& label
   }
   return report;
 }
-
-}  // namespace
 
 Result<VerifyReport> VerifyPartition(const std::string& dir, const std::string& label) {
   auto first = VerifyScan(dir, label);

@@ -6,7 +6,8 @@
 //     equal to the offset expected next, CRC-32C, zstd frame, every record;
 //   - the segment's end: a batch cut short is a torn tail;
 //   - offsets across segments: each segment's base offset must be the end
-//     offset of the one before it (lower: overlap; higher: gap);
+//     offset of the one before it (lower: overlap; higher: gap, unless
+//     that gap is recorded as lost, lost_offsets.h);
 //   - both indexes: whole entries only, strictly increasing, each pointing at
 //     the start of a batch whose base offset matches, the time index's
 //     "max timestamp before" equal to what the log says, and the two files
@@ -21,16 +22,22 @@
 // an append in progress is never reported as a torn tail. Segments deleted
 // by retention while verification runs are skipped.
 //
-// Repair mends two kinds of damage and nothing else:
+// Repair mends three kinds of damage and nothing else:
 //   - a torn tail of the active segment (a writer killed mid-append, or
 //     zero bytes left at the end by a crash): cut off by
 //     PartitionWriter::Recover; nothing before it is touched;
+//   - a gap between two segments (a power loss under an older klog kept
+//     the next segment but not the end of the one before): the missing
+//     offsets are not on disk, so repair records them as lost (readers and
+//     writers then go on past them) and cuts the closed segment's half
+//     written last batch, if any; the report names the offsets lost;
 //   - bad or missing indexes of any segment: rebuilt from the log under the
 //     writer lock (closed segments: a new file renamed into place; the active
 //     one: rewritten in place, since writers keep it open).
-// Anything else (a bad batch anywhere but a torn tail, an overlap or a gap
-// between segments, a closed segment cut short) would cost records to
-// "repair": it is reported and the partition is left exactly as it was.
+// Anything else (a bad batch anywhere but a torn tail, an overlap between
+// segments, a closed segment cut short with no gap after it) would cost
+// records to "repair": it is reported and the partition is left exactly as
+// it was.
 #pragma once
 
 #include <cstdint>

@@ -30,11 +30,42 @@ TEST_CASE("damage: a flipped payload bit in the active segment is an error, not 
   AppendValues(*w, {"four"}, kT0 + 20);
   log::PartitionReader reader(tmp.path(), kLabel);
   REQUIRE(*reader.EndOffset() == 4);
-  FlipBit(log::SegmentPath(tmp.path(), 0, log::kLogSuffix), log::kBatchHeaderSize + 2, 3);  // first batch's records
+  const std::string seg = log::SegmentPath(tmp.path(), 0, log::kLogSuffix);
+  const uint64_t last = FileSize(seg) - 3;  // inside the last batch ("four"): nothing after it proves its end
+  FlipBit(seg, last, 3);
   auto end = reader.EndOffset();
   REQUIRE_FALSE(end.ok());
   CHECK(end.status().code() == Code::kCorruption);
-  CHECK(end.status().message().find("offset 0") != std::string::npos);
+  CHECK(end.status().message().find("offset 3") != std::string::npos);
+}
+
+// Issue 20 item 20: one flipped bit in the first batch of the active segment
+// blocked the partition (EndOffset, every read and every append failed on
+// it). When the batch after it proves the damaged one's length, the log goes
+// on: reads from a later offset get there, reads through it fail naming it.
+TEST_CASE("damage: a damaged batch whose length the next batch proves does not end the log") {
+  TempDir tmp;
+  auto w = OpenWriter(tmp.path(), Config());
+  AppendValues(*w, {"one", "two"}, kT0);
+  AppendValues(*w, {"three"}, kT0 + 10);
+  AppendValues(*w, {"four"}, kT0 + 20);
+  FlipBit(log::SegmentPath(tmp.path(), 0, log::kLogSuffix), log::kBatchHeaderSize + 2, 3);  // first batch's records
+  log::PartitionReader reader(tmp.path(), kLabel);
+  auto end = reader.EndOffset();
+  REQUIRE(end.ok());
+  CHECK(*end == 4);
+  log::Batch batch;
+  int64_t skip = 0;
+  REQUIRE(reader.Seek(0).ok());
+  auto r = reader.Next(batch, &skip);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("offset 0") != std::string::npos);
+  CHECK(r.status().message().find("klog consume -o 2") != std::string::npos);
+  REQUIRE(reader.Seek(2).ok());
+  r = reader.Next(batch, &skip);
+  REQUIRE(r.ok());
+  REQUIRE(*r);
+  CHECK(batch.header().base_offset == 2);
 }
 
 // A time-index entry was trusted when it pointed at a real batch, whatever

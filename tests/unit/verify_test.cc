@@ -199,24 +199,37 @@ TEST_CASE("verify: zero bytes after the last batch are a repairable torn tail") 
   }
 }
 
-TEST_CASE("verify: a closed segment cut short is reported, not repaired, and nothing changes") {
+// A closed segment cut short while the next one exists is what a power loss
+// under an older klog left (the next segment created before the old one's
+// tail was synced): the cut-off offsets are gone for good. Repair cuts the
+// half-written batch and records the gap as lost (issue 19 item 1).
+TEST_CASE("verify: a closed segment cut short is a gap: reported, and repaired by recording what is lost") {
   TempDir tmp;
   Fill(tmp.path(), 300);
   auto segs = Segments(tmp.path());
   REQUIRE(segs.size() >= 3);
   TruncateAt(Log(tmp.path(), segs[1]), FileSize(Log(tmp.path(), segs[1])) - 10);
   VerifyReport r = Verify(tmp.path());
-  Damage d = Only(r);
+  REQUIRE(r.damage.size() == 2u);
+  const Damage& d = r.damage[0];
   CHECK(d.kind == DamageKind::kTruncated);
   CHECK(d.segment_base == segs[1]);
   CHECK(d.file == SegmentFileName(segs[1], kLogSuffix));
-  CHECK_FALSE(d.repairable);
-  CHECK_FALSE(r.repairable());
-  auto before = Snapshot(tmp.path());
+  CHECK(d.repairable);
+  const Damage& gap = r.damage[1];
+  CHECK(gap.kind == DamageKind::kSegmentGap);
+  CHECK(gap.offset == d.offset);
+  CHECK(gap.segment_base == segs[2]);
+  CHECK(gap.repairable);
+  CHECK(r.repairable());
   RepairReport rr = Repair(tmp.path());
-  CHECK_FALSE(rr.changed());
-  CHECK_FALSE(rr.after.ok());
-  CHECK(Snapshot(tmp.path()) == before);
+  CHECK(rr.changed());
+  CHECK(rr.after.ok());
+  REQUIRE(rr.actions.size() >= 2u);
+  CHECK(rr.actions[0].find("cut the end of closed segment") == 0);
+  CHECK(rr.actions[1].find("recorded offsets " + std::to_string(d.offset) + " to " + std::to_string(segs[2] - 1)) == 0);
+  CHECK(FileSize(Log(tmp.path(), segs[1])) == d.position);
+  CHECK(Verify(tmp.path()).ok());
 }
 
 TEST_CASE("verify: flipped bits in a batch header are reported at that batch") {
