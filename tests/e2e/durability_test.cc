@@ -285,7 +285,8 @@ TEST_CASE("durability: a topic deleted and created again under a running produce
   std::string err = ReadOrEmpty(k.tmp().Join("err"));
   INFO("stderr: " << err);
   CHECK(Lines(err).size() == 1);
-  CHECK(Has(err, "klog: error: topic 't' partition 0: the topic was deleted while this command was writing to it"));
+  CHECK(err.rfind("klog: error: ", 0) == 0);
+  CHECK(Has(err, "topic 't' partition 0: the topic was deleted while this command was writing to it"));
   CHECK_FALSE(Has(err, "No such file"));
   CHECK(ReadOrEmpty(k.tmp().Join("out")) == "0 0\n");  // b was never reported
   CHECK(k.Ok({"consume", "t"}) == "");                  // nor written to the new topic
