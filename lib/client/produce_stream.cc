@@ -128,7 +128,8 @@ Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, c
       timeout = wait > 0 ? static_cast<int>(std::min<int64_t>(wait, 1 << 30)) : 0;
     }
     os::WaitResult ready = os::WaitResult::kReady;
-    if (timeout >= 0 || options.stop_on_signal) ready = os::WaitReadable(fd, timeout, options.stop_on_signal && !stopping);
+    if (timeout >= 0 || options.stop_on_signal)
+      ready = os::WaitReadable(fd, timeout, options.stop_on_signal && !stopping);
     if (ready == os::WaitResult::kStopped) {
       stopping = true;
       continue;

@@ -12,14 +12,7 @@ std::atomic<bool> g_stop{false};
 
 void OnStopSignal(int) { g_stop.store(true); }
 
-sigset_t StopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  return set;
-}
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
 }  // namespace
 
@@ -28,13 +21,15 @@ void CatchStopSignals() {
   sa.sa_handler = OnStopSignal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: a blocking wait returns at once
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  for (int sig : kStopSignals) sigaction(sig, &sa, nullptr);
 }
 
 const std::atomic<bool>* StopFlag() { return &g_stop; }
 
 void BlockStopSignals() {
-  sigset_t set = StopSignals();
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kStopSignals) sigaddset(&set, sig);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
@@ -44,7 +39,7 @@ WaitResult WaitReadable(int fd, int timeout_ms, bool stoppable) {
   sigset_t during;
   pthread_sigmask(SIG_SETMASK, nullptr, &during);
   if (stoppable) {
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigdelset(&during, sig);
+    for (int sig : kStopSignals) sigdelset(&during, sig);
   }
   for (;;) {
     if (stoppable && g_stop.load()) return WaitResult::kStopped;
