@@ -48,11 +48,11 @@ void Warn(const Globals& g, const std::string& message) {
 }
 
 topic::DataDir DataDirFrom(const Globals& g, DirUse use) {
-  std::string root =
-      topic::ResolveDataDir(g.dir, std::getenv("KLOG_DIR"), std::getenv("XDG_DATA_HOME"), std::getenv("HOME"));
-  Status st = topic::CheckDataDir(root, use == DirUse::kMustExist);
+  auto root = topic::ResolveDataDir(g.dir, std::getenv("KLOG_DIR"), std::getenv("XDG_DATA_HOME"), std::getenv("HOME"));
+  if (!root.ok()) throw CLI::RuntimeError(UsageError(root.status().message()));
+  Status st = topic::CheckDataDir(*root, use == DirUse::kMustExist);
   if (!st.ok()) throw CLI::RuntimeError(Fail(st));
-  return topic::DataDir(root);
+  return topic::DataDir(*root);
 }
 
 std::string OffsetCell(const std::optional<int64_t>& offset) { return offset ? std::to_string(*offset) : "-"; }

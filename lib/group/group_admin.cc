@@ -4,6 +4,7 @@
 #include <set>
 
 #include "group/offset_store.h"
+#include "group/state_store.h"
 #include "os/file.h"
 #include "util/name.h"
 
@@ -18,13 +19,12 @@ int64_t NowMs() {
 
 Status UnknownGroup(const std::string& g) { return Status::NotFound("unknown group '" + g + "'"); }
 
+// Read-only: a damaged state.json is shown as rebuilt, and left for the
+// members to write anew (state_store.h).
 Result<GroupState> LoadState(const GroupPaths& paths) {
-  auto text = os::ReadFile(paths.State());
-  if (!text.ok()) {
-    if (text.status().code() == Code::kNotFound) return GroupState{};
-    return text.status();
-  }
-  return GroupStateFromJson(*text, "group '" + paths.group() + "' state " + paths.State());
+  auto loaded = LoadGroupState(paths);
+  if (!loaded.ok()) return loaded.status();
+  return std::move(loaded->state);
 }
 
 }  // namespace
@@ -79,7 +79,7 @@ Result<GroupView> DescribeGroup(const topic::TopicStore& store, const std::strin
     mv.liveness = CheckMember(paths, m, now);
     mv.last_heartbeat_ms = LastHeartbeatMs(paths, m.id);
     mv.partitions = state->PartitionsOf(m.id);
-    auto file = os::ReadFile(paths.MemberFile(m.id));
+    auto file = os::ReadFile(paths.MemberFile(m.id), kMaxMemberFileBytes);
     if (file.ok()) {
       auto info = MemberInfoFromJson(*file, paths.MemberFile(m.id));
       if (info.ok() && info->generation != state->generation) settled = false;
@@ -124,9 +124,13 @@ Status DeleteGroup(const topic::DataDir& dir, const std::string& group) {
   if (!live->empty())
     return Status::Busy("group '" + group + "' has live members: " + DescribeLiveMembers(*live));
   KLOG_RETURN_IF_ERROR(os::MakeDirs(dir.TrashDir()));
-  std::string trash = dir.TrashDir() + "/group." + group + "." + std::to_string(NowMs());
+  // Cut short so that a 249-character name still fits NAME_MAX (255).
+  std::string trash = dir.TrashDir() + "/group." + group.substr(0, 100) + "." + std::to_string(NowMs());
   KLOG_RETURN_IF_ERROR(os::Rename(paths.root(), trash));
-  return os::RemoveTree(trash);
+  // The delete is durable before it is reported, as the trash is emptied.
+  Status synced = os::SyncDir(dir.GroupsDir());
+  Status removed = os::RemoveTree(trash);
+  return synced.ok() ? removed : synced;
 }
 
 }  // namespace klog::group

@@ -9,9 +9,12 @@
 //                           kernel drops it the instant the member dies
 //   members/ID.json         member info; its mtime is the heartbeat
 //   partitions/T.P.lock     flock'ed by the member that reads partition P of
-//                           topic T; holds that member's id
+//                           topic T; holds that member's id. Where that name
+//                           would pass NAME_MAX (255 bytes: topics of 245
+//                           characters and more), partitions/T.d/P.lock
 #pragma once
 
+#include <climits>
 #include <string>
 
 #include "topic/data_dir.h"
@@ -33,8 +36,14 @@ class GroupPaths {
   std::string MemberLock(const std::string& id) const { return MembersDir() + "/" + id + ".lock"; }
   std::string MemberFile(const std::string& id) const { return MembersDir() + "/" + id + ".json"; }
   std::string PartitionsDir() const { return root_ + "/partitions"; }
+  // T.P.lock is the name every klog has used, kept wherever it fits so that
+  // members of different versions lock the same file. A name too long for
+  // one file goes into a folder of its own: no lock file ends in ".d", so
+  // the two kinds never meet.
   std::string PartitionLock(const std::string& topic, int p) const {
-    return PartitionsDir() + "/" + topic + "." + std::to_string(p) + ".lock";
+    std::string name = topic + "." + std::to_string(p) + ".lock";
+    if (name.size() <= NAME_MAX) return PartitionsDir() + "/" + name;
+    return PartitionsDir() + "/" + topic + ".d/" + std::to_string(p) + ".lock";
   }
 
  private:

@@ -41,6 +41,13 @@ struct GroupState {
   std::string OwnerOf(const TopicPartition& tp) const;
 };
 
+// Member ids follow the rule of topic and group names (util/name.h); klog
+// makes them as m-PID-RANDOM.
+Status ValidateMemberId(const std::string& id);
+
+// Parsing checks every name it reads (member ids, topic names, partition
+// numbers) as the command line would: a file with one that is not valid is
+// kCorruption, and the name is never used.
 std::string GroupStateToJson(const GroupState& s);
 Result<GroupState> GroupStateFromJson(const std::string& text, const std::string& what);
 std::string MemberInfoToJson(const MemberInfo& m);

@@ -1,8 +1,10 @@
 #include "group/journal.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "os/file.h"
+#include "util/name.h"
 #include "util/state_json.h"
 
 namespace klog::group {
@@ -54,6 +56,7 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e, uint64_t* a
          {"partition", c.partition},
          {"old", util::IntOrNull(c.old_offset)},
          {"new", util::IntOrNull(c.new_offset)}});
+  bool created = !os::Exists(paths.Journal());
   auto f = os::File::OpenAppend(paths.Journal(), true);
   if (!f.ok()) return f.status();
   auto size = f->Size();
@@ -79,14 +82,22 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e, uint64_t* a
     f = os::File::OpenAppend(paths.Journal(), true);
     if (!f.ok()) return f.status();
     torn = false;  // that line stays behind, at the end of the old file
+    created = true;
   }
   std::string line = torn ? "\n" : "";
   line += j.dump();
   line += '\n';
   if (at) *at = start;
+  // Durable before offsets.json is replaced, so that after a power loss
+  // the history is never behind the offsets (see journal.h); a new or
+  // rotated file needs its directory entries synced too.
   Status st = f->Append(line);
-  if (!st.ok()) (void)f->Truncate(start);  // no half entry (a full disk)
-  return st;
+  if (st.ok()) st = f->DataSync();
+  if (!st.ok()) {
+    (void)f->Truncate(start);  // no half entry (a full disk), none that did not land
+    return st;
+  }
+  return created ? os::SyncDir(paths.root()) : Status::Ok();
 }
 
 Status RetractJournal(const GroupPaths& paths, uint64_t at) {
@@ -99,7 +110,7 @@ Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
   std::vector<JournalEntry> out;
   int64_t prev_seq = 0;
   for (const auto& path : {paths.OldJournal(), paths.Journal()}) {
-    auto text = os::ReadFile(path);
+    auto text = os::ReadFile(path, kMaxJournalReadBytes);
     if (!text.ok()) {
       if (text.status().code() == Code::kNotFound) continue;
       return text.status();
@@ -121,6 +132,9 @@ Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
           OffsetChange oc;
           oc.topic = c.at("topic").get<std::string>();
           oc.partition = c.at("partition").get<int>();
+          // An entry naming what cannot exist is damage, skipped like a garbled line.
+          if (!util::ValidateName(oc.topic, "topic").ok() || oc.partition < 0)
+            throw std::invalid_argument("not a partition");
           if (!c.at("new").is_null()) oc.new_offset = c["new"].get<int64_t>();
           if (c.contains("old") && !c["old"].is_null()) oc.old_offset = c["old"].get<int64_t>();
           e.changes.push_back(oc);

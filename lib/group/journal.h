@@ -25,6 +25,9 @@
 namespace klog::group {
 
 constexpr uint64_t kMaxJournalBytes = 1 << 20;
+// What is read of either file: past this it is damaged (an entry is at most
+// a reset of every partition, a few megabytes).
+constexpr uint64_t kMaxJournalReadBytes = 64 << 20;
 
 struct OffsetChange {
   std::string topic;
@@ -41,8 +44,9 @@ struct JournalEntry {
   std::vector<OffsetChange> changes;
 };
 
-// Caller holds group.lock. Numbers the entry one past the newest one.
-// *at, when given, is where the entry starts in journal.jsonl.
+// Caller holds group.lock. Numbers the entry one past the newest one. The
+// entry is synced (and a new or rotated file's directory entry) before it
+// returns. *at, when given, is where the entry starts in journal.jsonl.
 Status AppendJournal(const GroupPaths& paths, const JournalEntry& entry, uint64_t* at = nullptr);
 // Caller holds group.lock: takes back the entry that AppendJournal just
 // wrote at `at`, when the change it records has not landed (a failed

@@ -9,6 +9,7 @@
 
 #include "group/journal.h"
 #include "group/liveness.h"
+#include "group/state_store.h"
 #include "util/name.h"
 
 namespace klog::group {
@@ -99,7 +100,7 @@ void Member::StartHeartbeat() {
   int64_t interval = options_.heartbeat_interval_ms;
   heartbeat_ = std::thread([this, path, interval] {
     while (!stop_heartbeat_.load()) {
-      ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // the heartbeat is the mtime
+      ::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);  // the heartbeat is the mtime
       for (int64_t slept = 0; slept < interval && !stop_heartbeat_.load(); slept += 10)
         std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(10, interval - slept)));
     }
@@ -118,18 +119,17 @@ void Member::ReleaseAll() {
   pending_.clear();
 }
 
-Result<GroupState> Member::ReadState(StateStamp* stamp) {
+Result<GroupState> Member::ReadState(StateStamp* stamp, bool* rebuilt) {
+  if (rebuilt) *rebuilt = false;
   struct stat st;
   if (::stat(paths_.State().c_str(), &st) != 0) return GroupState{};
-  auto text = os::ReadFile(paths_.State());
-  if (!text.ok()) {
-    if (text.status().code() == Code::kNotFound) return GroupState{};
-    return text.status();
-  }
+  auto loaded = LoadGroupState(paths_);
+  if (!loaded.ok()) return loaded.status();
   if (stamp)
     *stamp = {static_cast<int64_t>(st.st_ino), st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec,
               static_cast<int64_t>(st.st_size)};
-  return GroupStateFromJson(*text, "group '" + paths_.group() + "' state " + paths_.State());
+  if (rebuilt) *rebuilt = loaded->rebuilt;
+  return std::move(loaded->state);
 }
 
 bool Member::StateChanged() const {
@@ -156,7 +156,8 @@ Status Member::ExpelDeadOrStale(GroupState& state, int64_t now_ms, std::vector<s
 Status Member::Rebalance(bool add_self, bool remove_self) {
   auto lock = os::FileLock::Acquire(paths_.Lock());
   if (!lock.ok()) return lock.status();
-  auto loaded = ReadState(nullptr);
+  bool rebuilt = false;
+  auto loaded = ReadState(nullptr, &rebuilt);
   if (!loaded.ok()) return loaded.status();
   GroupState state = std::move(loaded).value();
   GroupState before = state;
@@ -185,11 +186,11 @@ Status Member::Rebalance(bool add_self, bool remove_self) {
   }
   state.assignment = Assign(subs, partitions, before.assignment);
   bool changed = state.assignment != before.assignment || state.members.size() != before.members.size() ||
-                 !removed.empty() || add_self || remove_self;
+                 !removed.empty() || add_self || remove_self || rebuilt;
   if (changed) {
     state.generation = before.generation + 1;
     for (auto& m : state.members) m.generation = 0;
-    KLOG_RETURN_IF_ERROR(os::WriteFileAtomic(paths_.State(), GroupStateToJson(state), false));
+    KLOG_RETURN_IF_ERROR(StoreGroupState(paths_, state));
   }
   // Files of dead members go; a stale (stopped) one keeps its lock file until
   // it exits, as a lock file another process holds is never unlinked.
@@ -218,8 +219,19 @@ Status Member::Poll(const RevokeFn& on_revoke) {
     }
   }
   if (StateChanged() || applied_generation_ < 0) {
-    auto s = ReadState(&stamp_);
+    bool rebuilt = false;
+    auto s = ReadState(&stamp_, &rebuilt);
     if (!s.ok()) return s.status();
+    if (rebuilt) {
+      // Damaged: write it anew (state_store.h), then act on what was written.
+      Status st = Rebalance(false, false);
+      if (!st.ok()) {
+        if (st.code() == Code::kFenced) ReleaseAll();
+        return st;
+      }
+      s = ReadState(&stamp_, nullptr);
+      if (!s.ok()) return s.status();
+    }
     state_ = std::move(s).value();
   }
   if (!state_.FindMember(info_.id)) {
@@ -268,18 +280,19 @@ Status Member::Poll(const RevokeFn& on_revoke) {
   if (!pending_.empty() && StateChanged()) return Status::Ok();  // the next Poll applies it first
   for (auto it = pending_.begin(); it != pending_.end();) {
     std::string path = paths_.PartitionLock(it->first, it->second);
+    if (os::Dirname(path) != paths_.PartitionsDir()) KLOG_RETURN_IF_ERROR(os::MakeDirs(os::Dirname(path)));
     auto lock = os::FileLock::TryAcquire(path);
     bool take = false;
     std::string expelled_holder;
     if (lock.ok()) {
       // Free, unless a member that took it over from an expelled one (which
       // has let go since) still owns it: that one hands it over first.
-      auto holder = os::ReadFile(path);
+      auto holder = os::ReadFile(path, kMaxMemberFileBytes);
       take = !holder.ok() || holder->empty() || *holder == info_.id || !state_.FindMember(*holder);
     } else if (lock.status().code() == Code::kBusy) {
       // Held: by a member that still has to let go, or by an expelled one
       // that is stopped — that one is fenced, so we go ahead without it.
-      auto holder = os::ReadFile(path);
+      auto holder = os::ReadFile(path, kMaxMemberFileBytes);
       take = holder.ok() && !holder->empty() && *holder != info_.id && !state_.FindMember(*holder) &&
              !HolderAlive(*holder);
       if (take) expelled_holder = *holder;
@@ -300,9 +313,12 @@ Status Member::Poll(const RevokeFn& on_revoke) {
 }
 
 bool Member::HolderAlive(const std::string& id) const {
+  // The id comes from a file anyone in the group may write: it builds no
+  // path unless valid, and an invalid one names no live member.
+  if (!ValidateMemberId(id).ok()) return false;
   MemberInfo m;
   m.id = id;
-  auto text = os::ReadFile(paths_.MemberFile(id));
+  auto text = os::ReadFile(paths_.MemberFile(id), kMaxMemberFileBytes);
   if (text.ok()) {
     auto info = MemberInfoFromJson(*text, paths_.MemberFile(id));
     if (info.ok() && info->id == id) m = *info;
@@ -321,7 +337,7 @@ Status Member::Commit(const Offsets& offsets) {
   if (offsets.empty()) return Status::Ok();
   auto lock = os::FileLock::Acquire(paths_.Lock());
   if (!lock.ok()) return lock.status();
-  auto state = ReadState(nullptr);
+  auto state = ReadState(nullptr, nullptr);
   if (!state.ok()) return state.status();
   if (!state->FindMember(info_.id))
     return Status::Fenced("member " + info_.id + " was expelled from group '" + paths_.group() +

@@ -96,8 +96,9 @@ class Member {
     int64_t ino = 0, mtime_ns = 0, size = 0;
     bool operator==(const StateStamp&) const = default;
   } stamp_;  // of the state.json that state_ was read from
-  // Reads state.json; `stamp` (if given) gets the identity of what was read.
-  Result<GroupState> ReadState(StateStamp* stamp);
+  // Reads state.json; `stamp` (if given) gets the identity of what was read,
+  // `rebuilt` (if given) whether it was damaged and rebuilt (state_store.h).
+  Result<GroupState> ReadState(StateStamp* stamp, bool* rebuilt);
   std::set<TopicPartition> owned_;
   std::set<TopicPartition> pending_;
   std::map<TopicPartition, os::FileLock> partition_locks_;

@@ -93,8 +93,15 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
   KLOG_RETURN_IF_ERROR(util::ValidateName(group, "group"));
   GroupPaths paths(store.dir(), group);
   if (!os::IsDir(paths.root())) return Status::NotFound("unknown group '" + group + "'");
-  auto committed = LoadOffsets(paths);
+  // A damaged offsets.json is what a reset repairs (its error says so): the
+  // plan then starts from nothing committed.
+  bool damaged = false;
+  auto committed = LoadOffsets(paths, &damaged);
   if (!committed.ok()) return committed.status();
+  if (damaged && spec.mode == ResetMode::kShiftBy)
+    return Status::InvalidArgument("group '" + group + "' offsets " + paths.Offsets() +
+                                   " are damaged, so there is nothing to shift by; reset to a position instead "
+                                   "(--to-earliest, --to-latest, --to-offset N, --to-datetime, --by-duration)");
 
   std::map<TopicPartition, std::optional<int64_t>> undo;
   bool undoing = spec.mode == ResetMode::kPrevious || spec.mode == ResetMode::kEntry;
@@ -109,6 +116,9 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
     for (const auto& [tp, off] : *committed) names.insert(tp.first);
     for (const auto& [tp, off] : undo) names.insert(tp.first);
     for (const auto& n : names) topics.push_back({n, {}});
+    if (topics.empty() && damaged)
+      return Status::NotFound("group '" + group + "' offsets " + paths.Offsets() +
+                              " are damaged, so which topics it had is unknown; name them with --topic");
     if (topics.empty()) return Status::NotFound("group '" + group + "' has no committed offsets; name a --topic");
   }
   std::vector<PlanRow> plan;
@@ -173,7 +183,10 @@ Status ExecuteReset(const topic::TopicStore& store, const std::string& group, co
   if (!live.ok()) return live.status();
   if (!live->empty())
     return Status::Busy("refused: group '" + group + "' has live members: " + DescribeLiveMembers(*live));
-  auto current = LoadOffsets(paths);
+  // A reset replaces a damaged file (journaling what it knows: the new
+  // offsets); a commit does not.
+  bool damaged = false;
+  auto current = LoadOffsets(paths, kind == "commit" ? nullptr : &damaged);
   if (!current.ok()) return current.status();
   Offsets next = *current;
   JournalEntry e;

@@ -49,6 +49,8 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
                                        int64_t now_ms);
 
 // Applies the plan under group.lock; kBusy (exit 3) naming live members.
+// A reset or undo replaces a damaged offsets.json (PlanReset plans it as
+// nothing committed); a "commit" fails on one.
 Status ExecuteReset(const topic::TopicStore& store, const std::string& group, const std::vector<PlanRow>& plan,
                     const std::string& kind, const std::string& actor);
 

@@ -18,8 +18,11 @@ namespace klog::group {
 
 using Offsets = std::map<TopicPartition, int64_t>;
 
-// A missing file is an empty map.
-Result<Offsets> LoadOffsets(const GroupPaths& paths);
+// A missing file is an empty map. A damaged one (torn, garbled, too large,
+// a name that is not valid) is kCorruption naming the fix, or, given
+// `damaged`, an empty map with *damaged set: for `offset reset`, which
+// replaces it. A file of a newer klog is an error either way.
+Result<Offsets> LoadOffsets(const GroupPaths& paths, bool* damaged = nullptr);
 // Caller holds group.lock.
 Status StoreOffsets(const GroupPaths& paths, const Offsets& offsets);
 

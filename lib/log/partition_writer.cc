@@ -338,6 +338,9 @@ Result<std::vector<SegmentInfo>> PartitionWriter::DeleteExpired(int64_t now_ms) 
     KLOG_RETURN_IF_ERROR(os::RemoveFile(SegmentPath(dir_, segs[i].base_offset, kTimeIndexSuffix)));
     deleted.push_back(segs[i]);
   }
+  // Unlinks are directory entries too: synced, so a power loss cannot bring
+  // back a segment that retention reported deleted.
+  if (n > 0) KLOG_RETURN_IF_ERROR(os::SyncDir(dir_));
   return deleted;
 }
 

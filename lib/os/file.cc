@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ftw.h>
+#include <random>
 
 namespace klog::os {
 
@@ -51,22 +52,45 @@ void File::Close() {
 }
 
 namespace {
+
+bool IsSymlink(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+// A symlink planted where klog writes could make it create or overwrite a
+// file anywhere its user may write: refused by name.
+Status SymlinkRefused(std::string_view op, const std::string& path) {
+  return Status(Code::kPermissionDenied, std::string(op) + " " + path +
+                                             ": is a symbolic link; klog does not write through symbolic links in "
+                                             "its data directory (remove it, or point --dir at the real directory)");
+}
+
+// 0666: the umask decides, so a group-shared directory (umask 002) stays
+// shared.
 Result<File> OpenWith(const std::string& path, int flags) {
   int fd;
   do {
-    fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+    fd = ::open(path.c_str(), flags | O_CLOEXEC, 0666);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return ErrnoStatus("open", path, errno);
+  if (fd < 0) {
+    int err = errno;
+    if ((flags & O_NOFOLLOW) && err == ELOOP && IsSymlink(path)) return SymlinkRefused("open", path);
+    return ErrnoStatus("open", path, err);
+  }
   return File(fd, path);
 }
+
 }  // namespace
 
+// Writers never follow a symlink in the last component (O_NOFOLLOW); the
+// directories above it may be symlinks (a symlinked data directory works).
 Result<File> File::OpenRead(const std::string& path) { return OpenWith(path, O_RDONLY); }
 Result<File> File::OpenAppend(const std::string& path, bool create) {
-  return OpenWith(path, O_RDWR | O_APPEND | (create ? O_CREAT : 0));
+  return OpenWith(path, O_RDWR | O_APPEND | O_NOFOLLOW | (create ? O_CREAT : 0));
 }
 Result<File> File::OpenReadWrite(const std::string& path, bool create) {
-  return OpenWith(path, O_RDWR | (create ? O_CREAT : 0));
+  return OpenWith(path, O_RDWR | O_NOFOLLOW | (create ? O_CREAT : 0));
 }
 
 Result<size_t> File::ReadAt(uint64_t offset, void* buf, size_t n) const {
@@ -170,9 +194,16 @@ Result<FileLock> FileLock::AcquireShared(const std::string& path) {
   return FileLock(std::move(f).value());
 }
 
-Result<std::string> ReadFile(const std::string& path) {
+Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
   auto f = File::OpenRead(path);
   if (!f.ok()) return f.status();
+  auto TooLarge = [&](uint64_t size) {
+    return Status::Corruption(path + " is too large: " + std::to_string(size) + " bytes, more than the " +
+                              std::to_string(max_bytes) + " klog reads of such a file (damaged, or not klog's)");
+  };
+  auto size = f->Size();
+  if (!size.ok()) return size.status();
+  if (*size > max_bytes) return TooLarge(*size);
   std::string out;
   char buf[65536];
   uint64_t off = 0;
@@ -182,6 +213,7 @@ Result<std::string> ReadFile(const std::string& path) {
     if (*n == 0) break;
     out.append(buf, *n);
     off += *n;
+    if (off > max_bytes) return TooLarge(off);  // grew while read
   }
   return out;
 }
@@ -209,12 +241,38 @@ Status SyncDir(const std::string& path) {
   return Status::Ok();
 }
 
+namespace {
+
+// A fresh temp file next to `path`: created exclusively (O_EXCL, which also
+// refuses a symlink in its place), under a name nobody can predict, so that
+// nothing planted in a shared directory is followed or reused. A name that
+// exists already is left alone (it may be another process's) and another
+// one is drawn.
+Result<File> CreateTemp(const std::string& path) {
+  static thread_local std::mt19937_64 rng(std::random_device{}() ^ (static_cast<uint64_t>(::getpid()) << 32));
+  int err = 0;
+  std::string tmp;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, ".%08x", static_cast<unsigned>(rng()));
+    tmp = path + ".tmp." + std::to_string(::getpid()) + suffix;
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd >= 0) return File(fd, tmp);
+    err = errno;
+    if (err != EEXIST && err != EINTR) break;
+  }
+  return ErrnoStatus("create", tmp, err);
+}
+
+}  // namespace
+
 Status WriteFileAtomic(const std::string& path, std::string_view data, bool durable) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::string tmp;
   {
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return ErrnoStatus("create", tmp, errno);
-    File f(fd, tmp);
+    auto created = CreateTemp(path);
+    if (!created.ok()) return created.status();
+    File f = std::move(created).value();
+    tmp = f.path();
     Status st = f.Append(data);
     if (st.ok() && durable) st = f.DataSync();
     if (!st.ok()) {
@@ -264,13 +322,24 @@ Result<bool> DirExists(const std::string& path) {
   return true;
 }
 
+Status MakeDir(const std::string& path) {
+  // 0777: the umask decides; the group of a setgid parent is inherited.
+  if (::mkdir(path.c_str(), 0777) != 0 && errno != EEXIST) return ErrnoStatus("create directory", path, errno);
+  return Status::Ok();
+}
+
 Status MakeDirs(const std::string& path) {
   if (path.empty()) return Status::Ok();
   if (IsDir(path)) return Status::Ok();
   std::string parent = Dirname(path);
   if (parent != path && parent != "." && parent != "/") KLOG_RETURN_IF_ERROR(MakeDirs(parent));
-  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoStatus("create directory", path, errno);
-  return Status::Ok();
+  if (::mkdir(path.c_str(), 0777) != 0) {
+    if (errno == EEXIST) return Status::Ok();  // raced: its creator syncs it
+    return ErrnoStatus("create directory", path, errno);
+  }
+  // A new directory's entry is durable only once its parent is synced.
+  KLOG_RETURN_IF_ERROR(SyncDir(path));
+  return SyncDir(parent);
 }
 
 Status RemoveFile(const std::string& path) {

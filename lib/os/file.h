@@ -30,7 +30,9 @@ class File {
 
   static Result<File> OpenRead(const std::string& path);
   // Opens for appending (O_RDWR|O_APPEND: readable too, so a writer can scan
-  // what it appends to), creating it with 0644 if `create`.
+  // what it appends to), creating it if `create` (mode 0666 less the umask).
+  // The opens for writing refuse a symlink as the last component
+  // (kPermissionDenied, naming it): klog never writes through one.
   static Result<File> OpenAppend(const std::string& path, bool create);
   static Result<File> OpenReadWrite(const std::string& path, bool create);
 
@@ -75,10 +77,14 @@ class FileLock {
   File file_;
 };
 
-Result<std::string> ReadFile(const std::string& path);
+// kCorruption, naming the size and the limit, when the file holds more than
+// max_bytes: a state file that large is damaged, and is not read whole.
+Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes = UINT64_MAX);
 // Writes to a temp file, fsyncs, renames over path and fsyncs the directory:
 // readers see the old or the new content, never a torn one. Without
 // `durable`, skips the fsyncs (for state that a crash makes moot anyway).
+// The temp file, PATH.tmp.PID.RANDOM, is created exclusively and never
+// through a symlink (mode 0666 less the umask).
 Status WriteFileAtomic(const std::string& path, std::string_view data, bool durable = true);
 // Names in a directory, without "." and "..", sorted.
 Result<std::vector<std::string>> ListDir(const std::string& path);
@@ -88,7 +94,13 @@ bool IsDir(const std::string& path);
 // naming the path when something else is (a file, or a file as a parent:
 // ENOTDIR) or stat fails (EACCES).
 Result<bool> DirExists(const std::string& path);
+// Creates path and any missing parent (mode 0777 less the umask), fsyncing
+// each directory it creates and its parent, so the entries survive a power
+// loss.
 Status MakeDirs(const std::string& path);
+// One directory, parent present, without fsync: for many siblings whose
+// parent the caller syncs once. Ok if it exists.
+Status MakeDir(const std::string& path);
 Status RemoveTree(const std::string& path);
 Status RemoveFile(const std::string& path);  // ok if it was already gone
 Status SyncDir(const std::string& path);

@@ -4,11 +4,17 @@
 
 namespace klog::topic {
 
-std::string ResolveDataDir(const std::string& flag, const char* klog_dir, const char* xdg, const char* home) {
+Result<std::string> ResolveDataDir(const std::string& flag, const char* klog_dir, const char* xdg,
+                                   const char* home) {
   if (!flag.empty()) return flag;
-  if (klog_dir && *klog_dir) return klog_dir;
+  if (klog_dir && *klog_dir) return std::string(klog_dir);
   if (xdg && *xdg) return std::string(xdg) + "/klog";
-  return std::string(home && *home ? home : ".") + "/.local/share/klog";
+  // Not ./.local/share/klog: a directory that depends on where the command
+  // happens to run would scatter topics.
+  if (!home || !*home)
+    return Status::InvalidArgument(
+        "no data directory: HOME is not set, nor KLOG_DIR or XDG_DATA_HOME; give --dir DIR or set KLOG_DIR");
+  return std::string(home) + "/.local/share/klog";
 }
 
 Status CheckDataDir(const std::string& root, bool must_exist) {

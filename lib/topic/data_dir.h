@@ -15,9 +15,10 @@
 namespace klog::topic {
 
 // --dir, else $KLOG_DIR, else ${XDG_DATA_HOME:-$HOME/.local/share}/klog.
-// Empty arguments mean "not set".
-std::string ResolveDataDir(const std::string& flag, const char* klog_dir_env, const char* xdg_data_home_env,
-                           const char* home_env);
+// Empty arguments mean "not set"; with none of them set, InvalidArgument
+// naming the fix.
+Result<std::string> ResolveDataDir(const std::string& flag, const char* klog_dir_env, const char* xdg_data_home_env,
+                                   const char* home_env);
 
 // Whether `root` can serve as the data directory. Something other than a
 // directory there (a file, a mistyped backup path through a file) is always

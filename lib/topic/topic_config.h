@@ -17,6 +17,8 @@
 namespace klog::topic {
 
 constexpr int kMaxPartitions = 10000;
+// topic.json is a few hundred bytes: more than this is damage, not read.
+constexpr uint64_t kMaxTopicConfigBytes = 64 << 10;
 
 struct TopicConfig {
   int partitions = 1;

@@ -41,6 +41,7 @@ Status TopicStore::Create(const std::string& name, const TopicConfig& config, bo
     if (if_not_exists) return Status::Ok();
     return Status::AlreadyExists("topic '" + name + "' already exists");
   }
+  // MakeDirs syncs what it creates (the data directory, topics/, .staging/).
   KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.TopicsDir()));
   KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.StagingDir()));
   std::string tmp = dir_.StagingDir() + "/" + UniqueName(name);
@@ -50,7 +51,8 @@ Status TopicStore::Create(const std::string& name, const TopicConfig& config, bo
     return st;
   };
   Status st = os::WriteFileAtomic(tmp + "/topic.json", TopicConfigToJson(config));
-  for (int p = 0; st.ok() && p < config.partitions; ++p) st = os::MakeDirs(tmp + "/" + std::to_string(p));
+  for (int p = 0; st.ok() && p < config.partitions; ++p) st = os::MakeDir(tmp + "/" + std::to_string(p));
+  if (st.ok()) st = os::SyncDir(tmp);  // the partition folders, created after topic.json's sync
   if (!st.ok()) return cleanup(st);
   if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir_.TopicDir(name).c_str(), RENAME_NOREPLACE) != 0) {
     int err = errno;
@@ -61,9 +63,10 @@ Status TopicStore::Create(const std::string& name, const TopicConfig& config, bo
     }
     return cleanup(os::ErrnoStatus("create topic", dir_.TopicDir(name), err));
   }
-  (void)os::SyncDir(dir_.TopicsDir());
   if (created) *created = true;
-  return Status::Ok();
+  // Reported only once it survives a power loss.
+  KLOG_RETURN_IF_ERROR(os::SyncDir(dir_.TopicsDir()));
+  return os::SyncDir(dir_.StagingDir());
 }
 
 Result<std::vector<std::string>> TopicStore::List() const {
@@ -78,9 +81,12 @@ Result<std::vector<std::string>> TopicStore::List() const {
 
 Result<TopicConfig> TopicStore::Load(const std::string& name) const {
   KLOG_RETURN_IF_ERROR(util::ValidateName(name, "topic"));
-  auto text = os::ReadFile(dir_.TopicConfigPath(name));
+  auto text = os::ReadFile(dir_.TopicConfigPath(name), kMaxTopicConfigBytes);
   if (!text.ok()) {
     if (text.status().code() == Code::kNotFound) return UnknownTopic(name);
+    if (text.status().code() == Code::kCorruption)
+      return Status::Corruption("topic '" + name + "' config " + text.status().message() +
+                                " (fix the file by hand: klog-files(5) describes its fields)");
     return text.status();
   }
   return TopicConfigFromJson(*text, "topic '" + name + "' config " + dir_.TopicConfigPath(name));
@@ -100,7 +106,8 @@ Status TopicStore::Alter(const std::string& name, const TopicConfig& updated) {
                                    " partitions; partitions can only grow");
   // New partition folders first, so no reader ever sees a count without its folder.
   for (int p = current->partitions; p < updated.partitions; ++p)
-    KLOG_RETURN_IF_ERROR(os::MakeDirs(dir_.PartitionDir(name, p)));
+    KLOG_RETURN_IF_ERROR(os::MakeDir(dir_.PartitionDir(name, p)));
+  if (updated.partitions > current->partitions) KLOG_RETURN_IF_ERROR(os::SyncDir(dir_.TopicDir(name)));
   TopicConfig c = updated;
   c.created_ms = current->created_ms;
   return os::WriteFileAtomic(dir_.TopicConfigPath(name), TopicConfigToJson(c));
@@ -122,7 +129,10 @@ Status TopicStore::Delete(const std::string& name, bool if_exists, bool* deleted
     return st;
   }
   if (deleted) *deleted = true;
-  return os::RemoveTree(trash);
+  // The delete is durable before it is reported, as the trash is emptied.
+  Status synced = os::SyncDir(dir_.TopicsDir());
+  Status removed = os::RemoveTree(trash);
+  return synced.ok() ? removed : synced;
 }
 
 Result<OffsetRange> TopicStore::Offsets(const std::string& name, int partition) const {

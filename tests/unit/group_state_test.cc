@@ -12,6 +12,7 @@
 #include "group/group_paths.h"
 #include "group/journal.h"
 #include "group/offset_store.h"
+#include "group/state_store.h"
 #include "os/file.h"
 #include "support/temp_dir.h"
 #include "topic/data_dir.h"
@@ -179,6 +180,72 @@ TEST_CASE("offsets.json: round trip, missing file is empty, damage is Corruption
     CHECK(r.status().code() == Code::kCorruption);
     CHECK(r.status().message().find(g.paths.Offsets()) != std::string::npos);
   }
+}
+
+TEST_CASE("GroupState: a member id, topic or partition that is not valid makes the file Corruption") {
+  for (const std::string bad :
+       {R"({"generation":1,"members":[{"id":"../../x"}],"assignment":{}})",
+        R"({"generation":1,"members":[{"id":"m-1","topics":["a/b"]}],"assignment":{}})",
+        R"({"generation":1,"members":[],"assignment":{"../m":[]}})",
+        R"({"generation":1,"members":[],"assignment":{"m-1":[["..",0]]}})",
+        R"({"generation":1,"members":[],"assignment":{"m-1":[["t",-1]]}})"}) {
+    CAPTURE(bad);
+    auto r = GroupStateFromJson(bad, "state");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kCorruption);
+  }
+  CHECK(MemberInfoFromJson(R"({"id":"a/../b"})", "member").status().code() == Code::kCorruption);
+}
+
+TEST_CASE("state.json damaged: rebuilt from the member files, past every generation they applied") {
+  GroupDir g;
+  REQUIRE(os::MakeDirs(g.paths.MembersDir()).ok());
+  GroupState s = SampleState();
+  MemberInfo a = s.members[0];
+  a.generation = 9;
+  WriteAll(g.paths.MemberFile(a.id), MemberInfoToJson(a));
+  WriteAll(g.paths.MemberFile("m-other"), MemberInfoToJson(s.members[1]));  // names another id: skipped
+  WriteAll(g.paths.MembersDir() + "/.m-5-1.lock.tmp", "");
+  auto absent = LoadGroupState(g.paths);
+  REQUIRE(absent.ok());
+  CHECK_FALSE(absent->rebuilt);
+  CHECK(absent->state.generation == 0);
+  for (const std::string& damage : {std::string(), std::string("{\"version\":1,\"gen"), std::string("\0\0\0", 3)}) {
+    WriteAll(g.paths.State(), damage);
+    auto r = LoadGroupState(g.paths);
+    REQUIRE(r.ok());
+    CHECK(r->rebuilt);
+    CHECK(r->state.generation == 10);
+    REQUIRE(r->state.members.size() == 1);
+    CHECK(r->state.members[0].id == a.id);
+    CHECK(r->state.assignment.empty());
+  }
+  REQUIRE(StoreGroupState(g.paths, s).ok());
+  auto intact = LoadGroupState(g.paths);
+  REQUIRE(intact.ok());
+  CHECK_FALSE(intact->rebuilt);
+  CHECK(intact->state.generation == 7);
+  // A newer klog's file is not damage: it is never rebuilt over.
+  WriteAll(g.paths.State(), R"({"version":2,"generation":1})");
+  CHECK(LoadGroupState(g.paths).status().message().find("newer klog") != std::string::npos);
+}
+
+TEST_CASE("offsets.json: a bad partition key or topic is named; with `damaged` it reads as empty") {
+  GroupDir g;
+  WriteAll(g.paths.Offsets(), R"({"version":1,"offsets":{"t":{"1x":3}}})");
+  auto r = LoadOffsets(g.paths);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("partition key '1x'") != std::string::npos);
+  CHECK(r.status().message().find("klog offset reset -g g") != std::string::npos);
+  WriteAll(g.paths.Offsets(), R"({"version":1,"offsets":{"a b":{"0":3}}})");
+  CHECK(LoadOffsets(g.paths).status().code() == Code::kCorruption);
+  bool damaged = false;
+  auto tolerant = LoadOffsets(g.paths, &damaged);
+  REQUIRE(tolerant.ok());
+  CHECK(damaged);
+  CHECK(tolerant->empty());
+  WriteAll(g.paths.Offsets(), R"({"version":3,"offsets":{}})");
+  CHECK_FALSE(LoadOffsets(g.paths, &damaged).ok());  // a newer klog's: not damage
 }
 
 TEST_CASE("journal: entries read back oldest first with every field") {
