@@ -90,9 +90,13 @@ int Run(const Globals& g, const ProduceFlags& f) {
       return Status::Ok();
     };
   }
-  Status st = f.values.empty() ? client::ProduceStream(0, **producer, so, report)
+  uint64_t cut = 0;
+  Status st = f.values.empty() ? client::ProduceStream(0, **producer, so, report, &cut)
                                : client::ProduceValues(f.values, **producer, so, report);
   if (!st.ok()) return Fail(st);
+  if (cut > 0)
+    Warn(g, "stopped by a signal: the unfinished last record (" + std::to_string(cut) +
+                " bytes, no delimiter yet) was not written");
   return kExitOk;
 }
 

@@ -107,7 +107,8 @@ Status ProduceValues(const std::vector<std::string>& values, Producer& producer,
   return sink.Flush();
 }
 
-Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written) {
+Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written,
+                     uint64_t* cut_bytes) {
   RecordSink sink(producer, options, on_written, options.format == InputFormat::kNull ? "record " : "line ");
   const char delim = options.format == InputFormat::kNull ? '\0' : '\n';
   std::string buf(1 << 20, '\0');
@@ -160,6 +161,12 @@ Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, c
       start = scan_from = end + 1;
     }
     if (eof) {
+      if (stopping && start < len) {
+        // The input did not end: what follows the last delimiter is part
+        // of a record, not one.
+        if (cut_bytes) *cut_bytes = len - start;
+        start = len;
+      }
       if (start < len) KLOG_RETURN_IF_ERROR(sink.Take(std::string_view(buf.data() + start, len - start), ++number, now));
       return sink.Flush();
     }

@@ -28,16 +28,20 @@ struct StreamOptions {
   std::optional<std::string> key_separator;  // -K: split each record at the first SEP
   std::vector<std::pair<std::string, std::string>> headers;  // -H NAME=VALUE
   int64_t linger_ms = 0;  // 0: write as soon as input pauses
-  // A stop request (os::StopFlag: SIGINT, SIGTERM, SIGHUP) ends the input
-  // as its end would: what was read, and what is already waiting in the
-  // pipe, is written (an unfinished last line as a record), then Ok.
+  // A stop request (os::StopFlag: SIGINT, SIGTERM, SIGHUP) ends the input:
+  // every record read, and those already waiting in the pipe, are written,
+  // then Ok. A writer that keeps the input full is cut after 64 more reads.
+  // The unfinished record at the end (no delimiter yet) is not a record
+  // but part of one: it is not written (see `cut_bytes`).
   bool stop_on_signal = false;
 };
 
 using WrittenCallback = std::function<Status(const std::vector<WrittenRun>&)>;
 
-// Reads fd to its end. on_written is called after each flush.
-Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written);
+// Reads fd to its end. on_written is called after each flush. *cut_bytes,
+// when given, is the size of the unfinished record a stop left unwritten.
+Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written,
+                     uint64_t* cut_bytes = nullptr);
 
 // Produces each of `values` as one record (VALUE arguments).
 Status ProduceValues(const std::vector<std::string>& values, Producer& producer, const StreamOptions& options,
