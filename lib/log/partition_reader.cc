@@ -12,15 +12,22 @@
 
 namespace klog::log {
 
+Status PartitionReader::ListFailed(const Status& st) const {
+  // The partition directory goes only with its topic (topic delete).
+  if (st.code() == Code::kNotFound)
+    return Status::NotFound(label_ + ": the topic was deleted (" + dir_ + " is gone)");
+  return st.WithContext(label_);
+}
+
 Result<int64_t> PartitionReader::StartOffset() const {
   auto bases = ListSegments(dir_);
-  if (!bases.ok()) return bases.status().WithContext(label_);
+  if (!bases.ok()) return ListFailed(bases.status());
   return bases->empty() ? 0 : bases->front();
 }
 
 Result<int64_t> PartitionReader::EndOffset() const {
   auto bases = ListSegments(dir_);
-  if (!bases.ok()) return bases.status().WithContext(label_);
+  if (!bases.ok()) return ListFailed(bases.status());
   if (bases->empty()) return 0;
   int64_t base = bases->back();
   auto log = os::File::OpenRead(SegmentPath(dir_, base, kLogSuffix));
@@ -43,7 +50,7 @@ Result<int64_t> PartitionReader::EndOffset() const {
 
 Result<int64_t> PartitionReader::OffsetForTimestamp(int64_t ts) const {
   auto bases = ListSegments(dir_);
-  if (!bases.ok()) return bases.status().WithContext(label_);
+  if (!bases.ok()) return ListFailed(bases.status());
   for (int64_t base : *bases) {
     auto max_ts = SegmentMaxTimestamp(dir_, base);
     if (!max_ts.ok()) {
@@ -78,7 +85,7 @@ Result<int64_t> PartitionReader::OffsetForTimestamp(int64_t ts) const {
 
 Status PartitionReader::OpenSegmentFor(int64_t offset) {
   auto bases = ListSegments(dir_);
-  if (!bases.ok()) return bases.status().WithContext(label_);
+  if (!bases.ok()) return ListFailed(bases.status());
   if (bases->empty()) {
     log_.Close();
     seg_base_ = -1;

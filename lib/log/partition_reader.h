@@ -42,6 +42,7 @@ class PartitionReader {
 
  private:
   Status OpenSegmentFor(int64_t offset);
+  Status ListFailed(const Status& st) const;
 
   std::string dir_;
   std::string label_;

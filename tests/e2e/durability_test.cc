@@ -315,6 +315,21 @@ TEST_CASE("durability: a topic deleted under a running producer: the error says 
   CHECK_FALSE(Has(err, "No such file"));
 }
 
+TEST_CASE("durability: a follower whose topic is deleted says the topic was deleted") {
+  Dur k;
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t"}, "a\n");
+  KlogProcess c({"consume", "t", "-f"}, k.Env(), k.tmp().Join("out"), k.tmp().Join("err"));
+  CHECK(WaitFor([&] { return ReadOrEmpty(k.tmp().Join("out")) == "a\n"; }, 10000));
+  k.Ok({"topic", "delete", "t"});
+  CHECK(c.Wait(10000) == 1);
+  std::string err = ReadOrEmpty(k.tmp().Join("err"));
+  INFO("stderr: " << err);
+  CHECK(Lines(err).size() == 1);
+  CHECK(Has(err, "topic 't' partition 0: the topic was deleted"));
+  CHECK_FALSE(Has(err, "No such file"));
+}
+
 // ---- 20.20: one flipped bit in the first batch of the active segment --------
 
 TEST_CASE("durability: a damaged batch with an intact length does not block the records after it") {
