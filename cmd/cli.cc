@@ -55,6 +55,12 @@ topic::DataDir DataDirFrom(const Globals& g, DirUse use) {
   return topic::DataDir(*root);
 }
 
+std::string IntRangeMessage(const std::string& flag, const std::string& text, int64_t min, int64_t max) {
+  std::string range = max == INT64_MAX ? "a whole number of at least " + std::to_string(min)
+                                       : "between " + std::to_string(min) + " and " + std::to_string(max);
+  return flag + ": must be " + range + ", not '" + text + "'";
+}
+
 std::string OffsetCell(const std::optional<int64_t>& offset) { return offset ? std::to_string(*offset) : "-"; }
 
 int ParseCompressionLevelFlag(const std::string& text) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "topic/data_dir.h"
+#include "util/parse.h"
 #include "util/status.h"
 
 namespace klog::cmd {
@@ -54,6 +55,28 @@ template <typename T>
 T ParseFlag(const std::string& flag, const Result<T>& parsed) {
   if (!parsed.ok()) throw CLI::RuntimeError(UsageError(flag + ": " + parsed.status().message()));
   return parsed.value();
+}
+
+// "FLAG: must be between MIN and MAX, not 'TEXT'" (or "a whole number of at
+// least MIN" when there is no real maximum).
+std::string IntRangeMessage(const std::string& flag, const std::string& text, int64_t min, int64_t max);
+
+// An integer option whose value must lie in [min, max], checked when it is
+// parsed with util::ParseInt: a bad, empty or huge value is one usage error
+// naming the flag and the range (not CLI11's "Could not convert" or its
+// DBL_MAX bounds, and never a silent 0, -1 or "all").
+template <typename T>
+CLI::Option* AddIntOption(CLI::App* sub, const std::string& names, T& target, int64_t min, int64_t max,
+                          const std::string& help) {
+  std::string flag = names.substr(names.rfind(',') + 1);
+  return sub->add_option_function<std::string>(
+      names,
+      [&target, flag, min, max](const std::string& text) {
+        auto v = util::ParseInt(text, min, max);
+        if (!v.ok()) throw CLI::RuntimeError(UsageError(IntRangeMessage(flag, text, min, max)));
+        target = static_cast<T>(*v);
+      },
+      help);
 }
 
 // Left-aligned columns, two spaces apart; first row is the header.

@@ -32,6 +32,11 @@ struct ConsumeFlags {
   int64_t exec_batch = 1;
   std::string auto_offset_reset = "earliest";
   std::string session_timeout = "10s";
+  // Given on the command line (count() > 0), even when given empty.
+  CLI::Option* partitions_flag = nullptr;
+  CLI::Option* exec_batch_flag = nullptr;
+  CLI::Option* reset_flag = nullptr;
+  CLI::Option* session_timeout_flag = nullptr;
 };
 
 // Formats records into the buffered stdout.
@@ -39,16 +44,19 @@ class PrintSink : public client::RecordSink {
  public:
   PrintSink(Output& out, const format::OutputFormat* fmt) : out_(out), fmt_(fmt) {}
   Status Deliver(std::string_view topic, int partition, const log::RecordView& r) override {
+    ++delivered_;
     if (fmt_) fmt_->Append(out_.buffer(), topic, partition, r);
     else format::AppendRecordJson(out_.buffer(), topic, partition, r);
     return out_.MaybeFlush();
   }
   Status Idle() override { return out_.FlushAndCheckReader(); }
   int output_pipe() const override { return out_.pipe_fd(); }
+  int64_t delivered() const { return delivered_; }
 
  private:
   Output& out_;
   const format::OutputFormat* fmt_;
+  int64_t delivered_ = 0;
 };
 
 std::vector<int> ParsePartitionList(const std::string& text) {
@@ -76,9 +84,8 @@ int Run(const Globals& g, const ConsumeFlags& f) {
   for (const auto& t : f.topics)
     if (std::find(co.topics.begin(), co.topics.end(), t) == co.topics.end()) co.topics.push_back(t);
   co.start = ParseFlag("--offset", client::ParseStartSpec(f.offset));
-  if (!f.partitions.empty()) co.partitions = ParsePartitionList(f.partitions);
+  if (f.partitions_flag->count() > 0) co.partitions = ParsePartitionList(f.partitions);
   co.follow = f.follow;
-  if (f.max_messages < -1) return UsageError("--max-messages: must not be negative");
   co.max_messages = f.max_messages;
   std::optional<format::OutputFormat> fmt;
   if (f.format != "json") fmt = ParseFlag("--format", format::OutputFormat::Parse(f.format));
@@ -88,6 +95,14 @@ int Run(const Globals& g, const ConsumeFlags& f) {
   Output out(1, /*enlarge_pipe=*/!f.group_given);
   out.StopWithin(os::StopFlag(), kStopGraceMs);
   PrintSink sink(out, fmt ? &*fmt : nullptr);
+  // Flags that only mean something with another: refused, not ignored.
+  if (!f.group_given) {
+    if (f.exec_given) return UsageError("--exec needs a group (-g GROUP) to commit to");
+    for (const CLI::Option* o : {f.exec_batch_flag, f.reset_flag, f.session_timeout_flag})
+      if (o->count() > 0) return UsageError(o->get_name() + " needs a group (-g GROUP)");
+  }
+  if (f.exec_batch_flag->count() > 0 && !f.exec_given)
+    return UsageError("--exec-batch needs --exec (it is how many records each run of the command gets)");
   Status st;
   if (f.group_given && f.group.empty())
     return UsageError("-g: the group name is empty (an unset variable?); name the group to join, or leave out -g");
@@ -123,6 +138,13 @@ int Run(const Globals& g, const ConsumeFlags& f) {
   if (out.dropped())
     Warn(g, "stdout's reader did not take the rest of the output within " + std::to_string(kStopGraceMs / 1000) +
                 "s of the stop signal: it was dropped" + (f.group_given ? ", its records left uncommitted" : ""));
+  if (g.verbose && (st.ok() || st.code() == Code::kOutOfRange)) {
+    std::string topics;
+    for (const auto& t : co.topics) topics += (topics.empty() ? "'" : ", '") + t + "'";
+    Note(g, "wrote " + std::to_string(sink.delivered()) + (sink.delivered() == 1 ? " record" : " records") +
+                " of topic" + (co.topics.size() == 1 ? " " : "s ") + topics + " to stdout" +
+                (!f.group_given ? "" : " for group '" + f.group + "'"));
+  }
   if (st.code() == Code::kOutOfRange && st.message() == "stdout closed") return kExitOk;
   if (!st.ok()) return Fail(st);
   return kExitOk;
@@ -138,9 +160,10 @@ void AddConsumeCommand(CLI::App& app, Globals& g, Action& action) {
   sub->add_option("-o,--offset", f->offset, "Start at beginning (default), end, N, -N\n(N before the end) or @TIME (ms or ISO-8601)")
       ->type_name("WHERE")
       ->each([f](const std::string&) { f->offset_given = true; });
-  sub->add_option("-p,--partition", f->partitions, "Read only these partitions, e.g. 0,2")->type_name("N[,N...]");
+  f->partitions_flag =
+      sub->add_option("-p,--partition", f->partitions, "Read only these partitions, e.g. 0,2")->type_name("N[,N...]");
   sub->add_flag("-f,--follow", f->follow, "Wait for new records instead of exiting at the end");
-  sub->add_option("-n,--max-messages", f->max_messages, "Stop after N records")->type_name("N");
+  AddIntOption(sub, "-n,--max-messages", f->max_messages, 0, INT64_MAX, "Stop after N records")->type_name("N");
   sub->add_option("--format", f->format, "Output format: tokens %t %p %o %k %v %T %h,\nor json (default '%v\\n')")
       ->type_name("FORMAT");
   sub->add_option("-g,--group", f->group, "Join GROUP: share partitions, commit offsets")
@@ -149,13 +172,14 @@ void AddConsumeCommand(CLI::App& app, Globals& g, Action& action) {
   sub->add_option("--exec", f->exec, "With -g: run CMD (sh -c) with records on its\nstdin; commit when it exits 0")
       ->type_name("CMD")
       ->each([f](const std::string&) { f->exec_given = true; });
-  sub->add_option("--exec-batch", f->exec_batch, "With --exec: up to N records per run (default 1)")
-      ->type_name("N");
-  sub->add_option("--auto-offset-reset", f->auto_offset_reset,
+  f->exec_batch_flag =
+      AddIntOption(sub, "--exec-batch", f->exec_batch, 1, INT64_MAX, "With --exec: up to N records per run (default 1)")
+          ->type_name("N");
+  f->reset_flag = sub->add_option("--auto-offset-reset", f->auto_offset_reset,
                   "With -g, where to start without a committed\noffset: earliest (default) or latest")
       ->type_name("RESET")
         ->check(CLI::IsMember({"earliest", "latest"}));
-  sub->add_option("--session-timeout", f->session_timeout,
+  f->session_timeout_flag = sub->add_option("--session-timeout", f->session_timeout,
                   "With -g: expel a member without a heartbeat\nfor this long (default 10s)")
       ->type_name("DURATION");
   sub->callback([&, f] { action = [&, f] { return Run(g, *f); }; });

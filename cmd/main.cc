@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "cli.h"
 
@@ -35,6 +36,13 @@ int main(int argc, char** argv) {
     AddGroupCommands(app, g, action);
     AddOffsetCommands(app, g, action);
     AddMaintenanceCommands(app, g, action);
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      if (a == "--") break;
+      // CLI11 would print the version and ignore the rest.
+      if (a == "--version" && argc > 2)
+        return UsageError("--version takes nothing else (run 'klog --version' alone)");
+    }
     try {
       app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

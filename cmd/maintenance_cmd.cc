@@ -308,15 +308,12 @@ void AddMaintenanceCommands(CLI::App& app, Globals& g, Action& action) {
                                    "Example: klog dump events -p 0 -n 5 --records");
     auto f = std::make_shared<DumpFlags>();
     sub->add_option("TOPIC", f->topic, "Topic name")->required();
-    sub->add_option("-p,--partition", f->partition, "Partition (may be left out when the topic has\nonly one)")
-        ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
-    sub->add_option("-o,--offset", f->offset, "Start at the batch holding this offset\n(default: the oldest)")
-        ->type_name("OFFSET")
-        ->check(CLI::NonNegativeNumber);
-    sub->add_option("-n,--max-batches", f->max_batches, "Show at most N batches")
-        ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+    AddIntOption(sub, "-p,--partition", f->partition, 0, topic::kMaxPartitions - 1,
+                 "Partition (may be left out when the topic has\nonly one)")
+        ->type_name("N");
+    AddIntOption(sub, "-o,--offset", f->offset, 0, INT64_MAX, "Start at the batch holding this offset\n(default: the oldest)")
+        ->type_name("OFFSET");
+    AddIntOption(sub, "-n,--max-batches", f->max_batches, 0, INT64_MAX, "Show at most N batches")->type_name("N");
     sub->add_flag("--records", f->records, "Show every record of each batch too");
     sub->add_flag("--json", f->json, "One JSON object per batch per line");
     sub->callback([&, f] { action = [&, f] { return RunDump(g, *f); }; });

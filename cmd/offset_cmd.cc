@@ -22,6 +22,10 @@ struct ResetFlags {
   bool to_earliest = false, to_latest = false, to_previous = false;
   std::string to_offset, shift_by, to_datetime, by_duration, to_entry;
   bool dry_run = false, execute = false, json = false;
+  // The modes with a value count as given even with an empty one
+  // (`--to-datetime "$T"` with T unset is an error, not "no mode").
+  CLI::Option *to_offset_flag = nullptr, *shift_by_flag = nullptr, *to_datetime_flag = nullptr,
+              *by_duration_flag = nullptr, *to_entry_flag = nullptr;
 };
 
 group::ResetSpec SpecFrom(const ResetFlags& f) {
@@ -29,15 +33,15 @@ group::ResetSpec SpecFrom(const ResetFlags& f) {
   if (f.to_earliest) modes.push_back({group::ResetMode::kEarliest, 0});
   if (f.to_latest) modes.push_back({group::ResetMode::kLatest, 0});
   if (f.to_previous) modes.push_back({group::ResetMode::kPrevious, 0});
-  if (!f.to_offset.empty())
+  if (f.to_offset_flag->count() > 0)
     modes.push_back({group::ResetMode::kOffset, ParseFlag("--to-offset", util::ParseInt(f.to_offset, 0, INT64_MAX))});
-  if (!f.shift_by.empty())
+  if (f.shift_by_flag->count() > 0)
     modes.push_back({group::ResetMode::kShiftBy, ParseFlag("--shift-by", util::ParseInt(f.shift_by, INT64_MIN / 2, INT64_MAX / 2))});
-  if (!f.to_datetime.empty())
+  if (f.to_datetime_flag->count() > 0)
     modes.push_back({group::ResetMode::kDatetime, ParseFlag("--to-datetime", util::ParseIsoTimeMs(f.to_datetime))});
-  if (!f.by_duration.empty())
+  if (f.by_duration_flag->count() > 0)
     modes.push_back({group::ResetMode::kDuration, ParseFlag("--by-duration", util::ParseDurationMs(f.by_duration))});
-  if (!f.to_entry.empty())
+  if (f.to_entry_flag->count() > 0)
     modes.push_back({group::ResetMode::kEntry, ParseFlag("--to-entry", util::ParseInt(f.to_entry, 1, INT64_MAX))});
   if (modes.size() != 1)
     throw CLI::RuntimeError(UsageError(
@@ -227,14 +231,14 @@ void AddOffsetCommands(CLI::App& app, Globals& g, Action& action) {
     sub->add_flag("--all-topics", f->all_topics, "Every topic the group has offsets for");
     sub->add_flag("--to-earliest", f->to_earliest, "To the oldest record still kept");
     sub->add_flag("--to-latest", f->to_latest, "To the end (skip everything)");
-    sub->add_option("--to-offset", f->to_offset, "To offset N")->type_name("N");
-    sub->add_option("--shift-by", f->shift_by, "Move by N (negative: replay N records)")->type_name("N");
-    sub->add_option("--to-datetime", f->to_datetime, "To the first record at or after an ISO-8601 time")
+    f->to_offset_flag = sub->add_option("--to-offset", f->to_offset, "To offset N")->type_name("N");
+    f->shift_by_flag = sub->add_option("--shift-by", f->shift_by, "Move by N (negative: replay N records)")->type_name("N");
+    f->to_datetime_flag = sub->add_option("--to-datetime", f->to_datetime, "To the first record at or after an ISO-8601 time")
         ->type_name("TIME");
-    sub->add_option("--by-duration", f->by_duration, "To the first record of the last DURATION (e.g. 1h)")
+    f->by_duration_flag = sub->add_option("--by-duration", f->by_duration, "To the first record of the last DURATION (e.g. 1h)")
         ->type_name("DURATION");
     sub->add_flag("--to-previous", f->to_previous, "Undo: back to the offsets before the last reset");
-    sub->add_option("--to-entry", f->to_entry, "Undo history entry N: back to the offsets\nbefore it")->type_name("N");
+    f->to_entry_flag = sub->add_option("--to-entry", f->to_entry, "Undo history entry N: back to the offsets\nbefore it")->type_name("N");
     sub->add_flag("--dry-run", f->dry_run, "Only print the plan (the default)");
     sub->add_flag("--execute", f->execute, "Apply the plan, to all partitions or none");
     sub->add_flag("--json", f->json, "The plan as one JSON document");
@@ -254,7 +258,7 @@ void AddOffsetCommands(CLI::App& app, Globals& g, Action& action) {
     auto last = std::make_shared<int64_t>(0);
     auto* sub = off->add_subcommand("history", "Who moved which offset when\nExample: klog offset history -g billing -n 20");
     sub->add_option("-g,--group", *grp, "Group")->required()->type_name("GROUP");
-    sub->add_option("-n,--last", *last, "Only the last N entries")->type_name("N");
+    AddIntOption(sub, "-n,--last", *last, 1, INT64_MAX, "Only the last N entries")->type_name("N");
     sub->add_flag("--json", *json, "One JSON document instead of a table");
     sub->callback([&, grp, json, last] { action = [&, grp, json, last] { return RunHistory(g, *grp, *json, *last); }; });
   }

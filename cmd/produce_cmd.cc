@@ -18,6 +18,7 @@ struct ProduceFlags {
   std::string key;
   bool has_key = false;
   std::string key_separator;
+  bool has_key_separator = false;
   std::vector<std::string> headers;
   int partition = -1;
   std::string fsync = "never";
@@ -43,11 +44,21 @@ int Run(const Globals& g, const ProduceFlags& f) {
   po.max_record_bytes = ParseFlag("--max-record-size", util::ParseSize(f.max_record_size));
   if (po.batch_bytes == 0) return UsageError("--batch-size: must be at least 1 byte");
   if (po.max_record_bytes > (64u << 20)) return UsageError("--max-record-size: at most 64MiB");
+  // A batch is built in memory (and is one batch on disk: its length is 32 bits).
+  if (po.batch_bytes > client::kMaxBatchBytes)
+    return UsageError("--batch-size: at most " + util::FormatSize(client::kMaxBatchBytes) + ", not '" + f.batch_size +
+                      "'");
+  if (f.json && !f.print_offsets) return UsageError("--json needs --print-offsets (it formats the offsets printed)");
 
   client::StreamOptions so;
   so.format = ParseFlag("--format", client::ParseInputFormat(f.format));
   if (f.has_key) so.key = f.key;
-  if (!f.key_separator.empty()) so.key_separator = f.key_separator;
+  if (f.has_key_separator) {
+    if (f.key_separator.empty()) return UsageError("-K: empty separator (give the text between key and value)");
+    if (so.format == client::InputFormat::kJson)
+      return UsageError("-K cannot be used with --format json: each object gives its own \"key\"");
+    so.key_separator = f.key_separator;
+  }
   for (const auto& h : f.headers) {
     auto eq = h.find('=');
     if (eq == std::string::npos || eq == 0) return UsageError("-H '" + h + "': expected NAME=VALUE");
@@ -70,9 +81,11 @@ int Run(const Globals& g, const ProduceFlags& f) {
   Output out;
   client::WrittenCallback report;
   bool reader_gone = false;
-  if (f.print_offsets) {
+  int64_t records = 0;  // for -v
+  if (f.print_offsets || g.verbose) {
     report = [&](const std::vector<client::WrittenRun>& written) {
-      if (reader_gone) return Status::Ok();
+      for (const auto& run : written) records += run.count;
+      if (!f.print_offsets || reader_gone) return Status::Ok();
       // A line per record; in a run only the offset changes.
       for (const auto& run : written) {
         std::string p = std::to_string(run.partition);
@@ -97,6 +110,8 @@ int Run(const Globals& g, const ProduceFlags& f) {
   if (cut > 0)
     Warn(g, "stopped by a signal: the unfinished last record (" + std::to_string(cut) +
                 " bytes, no delimiter yet) was not written");
+  if (g.verbose)
+    Note(g, "wrote " + std::to_string(records) + (records == 1 ? " record" : " records") + " to topic '" + f.topic + "'");
   return kExitOk;
 }
 
@@ -116,14 +131,14 @@ void AddProduceCommand(CLI::App& app, Globals& g, Action& action) {
     f->has_key = true;
   });
   sub->add_option("-K,--key-separator", f->key_separator, "Split records at the first SEP: KEY SEP VALUE")
-      ->type_name("SEP");
+      ->type_name("SEP")
+      ->each([f](const std::string&) { f->has_key_separator = true; });
   // One value per -H, so that `-H a=1 VALUE` leaves VALUE a record.
   sub->add_option("-H,--header", f->headers, "Header NAME=VALUE for every record (repeatable)")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false);
-  sub->add_option("-p,--partition", f->partition, "Write every record to partition N")
-      ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
+  AddIntOption(sub, "-p,--partition", f->partition, 0, topic::kMaxPartitions - 1, "Write every record to partition N")
+      ->type_name("N");
   sub->add_option("--fsync", f->fsync, "When to fsync: never (default), batch or always")
       ->type_name("POLICY")
         ->check(CLI::IsMember({"never", "batch", "always"}));

@@ -17,8 +17,8 @@ struct ConfigFlags {
 
   void Add(CLI::App* sub, bool creating) {
     partitions_flag =
-        sub->add_option("-p,--partitions", partitions,
-                        creating ? "Number of partitions (default 1)" : "New number of partitions (can only grow)")
+        AddIntOption(sub, "-p,--partitions", partitions, 1, topic::kMaxPartitions,
+                     creating ? "Number of partitions (default 1)" : "New number of partitions (can only grow)")
             ->type_name("N");
     sub->add_option("--retention", retention, "Delete closed segments older than this\n(default 7d; -1 keeps them forever)")
         ->type_name("DURATION");
@@ -68,6 +68,25 @@ void CheckName(const std::string& name) {
 std::string Limit(int64_t v, bool duration) {
   if (v < 0) return "unlimited";
   return duration ? util::FormatDurationMs(v) : util::FormatSize(static_cast<uint64_t>(v));
+}
+
+// "partitions 2 -> 4, retention 7d -> 1d", or "nothing changed".
+std::string ConfigChanges(const topic::TopicConfig& a, const topic::TopicConfig& b) {
+  std::string out;
+  auto add = [&out](const std::string& what, const std::string& from, const std::string& to) {
+    if (from != to) out += (out.empty() ? "" : ", ") + what + " " + from + " -> " + to;
+  };
+  auto level = [](const topic::TopicConfig& c) {
+    return c.compression_level ? std::to_string(*c.compression_level) : std::string("default");
+  };
+  add("partitions", std::to_string(a.partitions), std::to_string(b.partitions));
+  add("retention", Limit(a.retention_ms, true), Limit(b.retention_ms, true));
+  add("retention-bytes", Limit(a.retention_bytes, false), Limit(b.retention_bytes, false));
+  add("segment-bytes", util::FormatSize(a.segment_bytes), util::FormatSize(b.segment_bytes));
+  add("segment-ms", util::FormatDurationMs(a.segment_ms), util::FormatDurationMs(b.segment_ms));
+  add("compression", log::CodecName(a.compression), log::CodecName(b.compression));
+  add("compression-level", level(a), level(b));
+  return out.empty() ? "nothing changed" : out;
 }
 
 nlohmann::ordered_json ConfigJson(const topic::TopicConfig& c) {
@@ -248,7 +267,9 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
           return UsageError("topic '" + *name + "' has " + std::to_string(c->partitions) +
                             " partitions; partitions can only grow");
         Status st = store.Alter(*name, updated);
-        return st.ok() ? kExitOk : Fail(st);
+        if (!st.ok()) return Fail(st);
+        if (g.verbose) Note(g, "altered topic '" + *name + "': " + ConfigChanges(*c, updated));
+        return kExitOk;
       };
     });
   }
@@ -262,8 +283,12 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
       action = [&, name, if_exists] {
         CheckName(*name);
         topic::TopicStore store(DataDirFrom(g));
-        Status st = store.Delete(*name, *if_exists, nullptr);
-        return st.ok() ? kExitOk : Fail(st);
+        bool deleted = false;
+        Status st = store.Delete(*name, *if_exists, &deleted);
+        if (!st.ok()) return Fail(st);
+        if (g.verbose)
+          Note(g, deleted ? "deleted topic '" + *name + "'" : "no topic '" + *name + "': nothing deleted (--if-exists)");
+        return kExitOk;
       };
     });
   }

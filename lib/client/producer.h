@@ -27,6 +27,9 @@
 
 namespace klog::client {
 
+// The largest --batch-size: a batch is built whole in memory.
+constexpr size_t kMaxBatchBytes = size_t{64} << 20;
+
 struct ProducerOptions {
   std::optional<int> partition;
   log::FsyncPolicy fsync = log::FsyncPolicy::kNever;

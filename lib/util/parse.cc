@@ -4,7 +4,10 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <limits>
+#include <string>
+#include <utility>
 
 namespace klog::util {
 namespace {
@@ -55,25 +58,114 @@ Result<uint64_t> ParseSize(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool AddOverflows(uint64_t a, uint64_t b, uint64_t& out) { return __builtin_add_overflow(a, b, &out); }
+
+// Kafka's own --by-duration form (Java's Duration, ISO-8601):
+// P[nW][nD][T[nH][nM][n[.f]S]], e.g. PT1H, P1DT12H, PT0.5S. Fractions of a
+// second below a millisecond are dropped. Returns false on anything else.
+bool ParseIsoDurationMs(std::string_view text, uint64_t& out) {
+  std::string t = Lower(text);
+  if (t.size() < 3 || t[0] != 'p') return false;
+  size_t i = 1;
+  bool in_time = false, any = false;
+  std::string order = "wd";  // units still allowed, in order
+  out = 0;
+  while (i < t.size()) {
+    if (t[i] == 't') {
+      if (in_time) return false;
+      in_time = true;
+      order = "hms";
+      ++i;
+      if (i == t.size()) return false;  // "P1DT": T without a time
+      continue;
+    }
+    size_t d = i;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    if (i == d || i - d > 18) return false;
+    uint64_t n = std::stoull(t.substr(d, i - d));
+    uint64_t frac_ms = 0;
+    bool has_frac = false;
+    if (i < t.size() && (t[i] == '.' || t[i] == ',')) {
+      size_t f = ++i;
+      while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+      if (i == f || i - f > 9) return false;
+      std::string digits = t.substr(f, i - f) + "00";
+      frac_ms = std::stoull(digits.substr(0, 3));
+      has_frac = true;
+    }
+    if (i == t.size()) return false;  // a number without its unit
+    char unit = t[i++];
+    size_t pos = order.find(unit);
+    if (pos == std::string::npos) return false;  // unknown, repeated or out of order
+    order.erase(0, pos + 1);
+    if (has_frac && unit != 's') return false;
+    uint64_t mult = unit == 'w' ? 7 * 86'400'000ull
+                    : unit == 'd' ? 86'400'000ull
+                    : unit == 'h' ? 3'600'000ull
+                    : unit == 'm' ? 60'000ull
+                                  : 1000ull;
+    uint64_t part;
+    if (MulOverflows(n, mult, part) || AddOverflows(part, frac_ms, part) || AddOverflows(out, part, out)) {
+      out = UINT64_MAX;
+      return true;  // too large: the caller says so
+    }
+    any = true;
+  }
+  return any;
+}
+
+}  // namespace
+
 Result<int64_t> ParseDurationMs(std::string_view text) {
-  uint64_t n;
-  std::string unit;
   auto bad = [&] {
     return Status::InvalidArgument("invalid duration '" + std::string(text) +
-                                   "' (expected e.g. 500ms, 30s, 5m, 1h, 7d)");
+                                   "' (expected e.g. 500ms, 30s, 5m, 1h30m, 7d, or ISO-8601 PT1H)");
   };
-  if (!SplitNumberUnit(text, n, unit)) return bad();
-  uint64_t mult;
-  if (unit.empty() || unit == "ms") mult = 1;
-  else if (unit == "s") mult = 1000;
-  else if (unit == "m" || unit == "min") mult = 60'000;
-  else if (unit == "h") mult = 3'600'000;
-  else if (unit == "d") mult = 86'400'000;
-  else if (unit == "w") mult = 7 * 86'400'000ull;
-  else return bad();
-  uint64_t out;
-  if (MulOverflows(n, mult, out) || out > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-    return Status::InvalidArgument("duration '" + std::string(text) + "' is too large");
+  auto too_large = [&] { return Status::InvalidArgument("duration '" + std::string(text) + "' is too large"); };
+  const uint64_t max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  uint64_t out = 0;
+  if (!text.empty() && (text[0] == 'P' || text[0] == 'p')) {
+    if (!ParseIsoDurationMs(text, out)) return bad();
+    if (out > max) return too_large();
+    return static_cast<int64_t>(out);
+  }
+  // One or more NUMBER UNIT parts, largest first ("1h30m", "1m30s"); a bare
+  // number alone is milliseconds.
+  static constexpr std::pair<const char*, uint64_t> kUnits[] = {
+      {"w", 7 * 86'400'000ull}, {"d", 86'400'000ull}, {"h", 3'600'000ull}, {"m", 60'000ull},
+      {"min", 60'000ull},       {"s", 1000ull},       {"ms", 1ull}};
+  size_t next_unit = 0;  // index into kUnits: each part's unit is smaller than the last
+  std::string_view rest = text;
+  if (rest.empty()) return bad();
+  while (!rest.empty()) {
+    size_t digits = 0;
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) ++digits;
+    size_t letters = digits;
+    while (letters < rest.size() && std::isalpha(static_cast<unsigned char>(rest[letters]))) ++letters;
+    uint64_t n;
+    std::string unit;
+    if (!SplitNumberUnit(rest.substr(0, letters), n, unit)) {
+      if (digits > 0 && digits <= 20) return too_large();  // digits, but too many for 64 bits
+      return bad();
+    }
+    uint64_t mult = 0;
+    if (unit.empty()) {
+      if (rest.size() != text.size() || letters != rest.size()) return bad();  // "1h30": 30 what?
+      mult = 1;
+    } else {
+      size_t u = next_unit;
+      while (u < std::size(kUnits) && unit != kUnits[u].first) ++u;
+      if (u == std::size(kUnits)) return bad();  // unknown, or not smaller than the part before
+      mult = kUnits[u].second;
+      next_unit = u + 1;
+      if (unit == "m") next_unit = u + 2;  // not "1m2min"
+    }
+    uint64_t part;
+    if (MulOverflows(n, mult, part) || AddOverflows(out, part, out) || out > max) return too_large();
+    rest.remove_prefix(letters);
+  }
   return static_cast<int64_t>(out);
 }
 

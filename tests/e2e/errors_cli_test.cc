@@ -252,4 +252,96 @@ TEST_CASE("a read-only partition directory: produce fails with exit 1 naming it;
   REQUIRE(k.Shell("chmod -R u+w " + k.data()).exit_code == 0);  // so TempDir can remove it
 }
 
+// Issue 20 item 21: each of these was a crash, a message about something
+// else, or a flag silently ignored or given a meaning the user did not ask for.
+TEST_CASE("golden: bad values and flags that mean nothing here are usage errors naming the fix") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--partitions", "2"});
+  k.Ok({"produce", "t", "-p", "0", "v"});
+  struct Golden {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const Golden golden[] = {
+      {{"produce", "t", "--batch-size", "99999TiB", "v"}, "--batch-size: at most 64.0 MiB, not '99999TiB'"},
+      {{"dump", "t", "-p", "0", "-n", "-1"}, "--max-batches: must be a whole number of at least 0, not '-1'"},
+      {{"dump", "t", "-p", "-1"}, "--partition: must be between 0 and 9999, not '-1'"},
+      {{"dump", "t", "-p", "0", "-o", "x"}, "--offset: must be a whole number of at least 0, not 'x'"},
+      {{"produce", "t", "-p", "4294967296", "v"}, "--partition: must be between 0 and 9999, not '4294967296'"},
+      {{"produce", "t", "-p", "", "v"}, "--partition: must be between 0 and 9999, not ''"},
+      {{"topic", "create", "u", "-p", "99999999999"}, "--partitions: must be between 1 and 10000, not '99999999999'"},
+      {{"offset", "history", "-g", "g", "-n", "x"}, "--last: must be a whole number of at least 1, not 'x'"},
+      {{"offset", "reset", "-g", "g", "--topic", "ev:a", "--to-earliest"},
+       "--topic: 'ev:a': invalid number 'a' (expected TOPIC[:P[,P...]])"},
+      {{"offset", "commit", "-g", "g1", "fm:x=1"},
+       "'fm:x=1': partition: invalid number 'x' (expected TOPIC:PARTITION=OFFSET)"},
+      {{"offset", "reset", "-g", "g", "--topic", "t", "--to-datetime", ""}, "--to-datetime: invalid time ''"},
+      {{"offset", "reset", "-g", "g", "--topic", "t", "--to-offset", ""}, "--to-offset: invalid number ''"},
+      {{"offset", "reset", "-g", "g", "--topic", "t", "--by-duration", ""}, "--by-duration: invalid duration ''"},
+      {{"offset", "reset", "-g", "g", "--topic", "t", "--by-duration", "1y"},
+       "expected e.g. 500ms, 30s, 5m, 1h30m, 7d, or ISO-8601 PT1H"},
+      {{"consume", "t", "--exec-batch", "2"}, "--exec-batch needs a group (-g GROUP)"},
+      {{"consume", "t", "--auto-offset-reset", "latest"}, "--auto-offset-reset needs a group (-g GROUP)"},
+      {{"consume", "t", "--session-timeout", "1s"}, "--session-timeout needs a group (-g GROUP)"},
+      {{"consume", "t", "-g", "g", "--exec-batch", "3"}, "--exec-batch needs --exec"},
+      {{"consume", "t", "-g", "g", "--exec", "cat", "--exec-batch", "0"},
+       "--exec-batch: must be a whole number of at least 1, not '0'"},
+      {{"consume", "t", "-n", "-1"}, "--max-messages: must be a whole number of at least 0, not '-1'"},
+      {{"consume", "t", "-n", "99999999999999999999"},
+       "--max-messages: must be a whole number of at least 0, not '99999999999999999999'"},
+      {{"consume", "t", "-n", ""}, "--max-messages: must be a whole number of at least 0, not ''"},
+      {{"consume", "t", "-p", ""}, "--partition: invalid number ''"},
+      {{"produce", "t", "--json", "v"}, "--json needs --print-offsets"},
+      {{"produce", "t", "-K", ":", "--format", "json"}, "-K cannot be used with --format json"},
+      {{"produce", "t", "-K", "", "v"}, "-K: empty separator"},
+      {{"--version", "extra"}, "--version takes nothing else (run 'klog --version' alone)"},
+      {{"topic", "list", "--version"}, "--version takes nothing else"},
+  };
+  for (const Golden& gt : golden) {
+    INFO(Join(gt.args));
+    CHECK_KLOG_ERROR(k.Run(gt.args), 2, gt.err);
+  }
+  CHECK(k.Ok({"consume", "t"}) == "v\n");  // nothing was written by any of them
+  CHECK_KLOG_ERROR(RunKlog({"--version", "extra"}), 2, "--version takes nothing else");
+  RunResult version = RunKlog({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.rfind("klog ", 0) == 0);
+}
+
+TEST_CASE("--by-duration takes Kafka's ISO-8601 form and compound durations") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t", "v"});
+  k.Ok({"offset", "commit", "-g", "g", "t:0=1"});
+  for (const std::string d : {"PT1H", "P1DT12H", "1h30m", "PT0.5S"}) {
+    INFO(d);
+    auto plan = k.Ok({"offset", "reset", "-g", "g", "--topic", "t", "--by-duration", d});
+    CHECK(plan.find("replay 1") != std::string::npos);  // the record is less than half a second old
+  }
+}
+
+TEST_CASE("-v says what topic alter, topic delete, produce and consume did") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  auto note = [&](const std::vector<std::string>& args, const std::string& stdin_data = "") {
+    std::vector<std::string> full = {"-v"};
+    full.insert(full.end(), args.begin(), args.end());
+    RunResult r = k.Run(full, stdin_data);
+    INFO(Join(full));
+    CHECK(r.exit_code == 0);
+    return r.err;
+  };
+  CHECK(note({"topic", "alter", "t", "--partitions", "3", "--retention", "1d"}) ==
+        "klog: altered topic 't': partitions 1 -> 3, retention 7d -> 1d\n");
+  CHECK(note({"produce", "t", "-p", "1"}, "a\nb\n") == "klog: wrote 2 records to topic 't'\n");
+  CHECK(note({"consume", "t"}) == "klog: wrote 2 records of topic 't' to stdout\n");
+  CHECK(note({"consume", "t", "-g", "g"}) == "klog: wrote 2 records of topic 't' to stdout for group 'g'\n");
+  CHECK(note({"topic", "delete", "t"}) == "klog: deleted topic 't'\n");
+  // Without -v (and no terminal) they stay quiet.
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t", "a"});
+  k.Ok({"consume", "t"});
+  k.Ok({"topic", "delete", "t"});
+}
+
 }  // namespace klog::testing

@@ -84,8 +84,34 @@ TEST_CASE("ParseDurationMs: ms by default, then s m h d w") {
   CHECK(*ParseDurationMs("1H") == 3600000);
 }
 
+TEST_CASE("ParseDurationMs: compound durations, largest unit first") {
+  CHECK(*ParseDurationMs("1h30m") == 5400000);
+  CHECK(*ParseDurationMs("1d12h") == 129600000);
+  CHECK(*ParseDurationMs("1m30s") == 90000);
+  CHECK(*ParseDurationMs("2min5s") == 125000);
+  CHECK(*ParseDurationMs("1s500ms") == 1500);
+  CHECK(*ParseDurationMs("1w1d1h1m1s1ms") == 694861001);
+}
+
+TEST_CASE("ParseDurationMs: ISO-8601 durations, as Kafka's --by-duration takes them") {
+  CHECK(*ParseDurationMs("PT1H") == 3600000);
+  CHECK(*ParseDurationMs("pt1h") == 3600000);
+  CHECK(*ParseDurationMs("PT30M") == 1800000);
+  CHECK(*ParseDurationMs("PT1H30M") == 5400000);
+  CHECK(*ParseDurationMs("P1D") == 86400000);
+  CHECK(*ParseDurationMs("P1DT12H") == 129600000);
+  CHECK(*ParseDurationMs("P2W") == 1209600000);
+  CHECK(*ParseDurationMs("PT0.5S") == 500);
+  CHECK(*ParseDurationMs("PT1,25S") == 1250);
+  CHECK(*ParseDurationMs("PT0.0009S") == 0);
+  CHECK(*ParseDurationMs("PT0S") == 0);
+  CHECK(IsInvalid(ParseDurationMs("P999999999999999999W")));
+}
+
 TEST_CASE("ParseDurationMs refuses garbage and overflow") {
-  for (std::string bad : {"", "-5s", "1.5h", "s", "1y", "10 s", "1h30m", "forever"}) {
+  for (std::string bad : {"", "-5s", "1.5h", "s", "1y", "10 s", "forever", "1h30", "30m1h", "1h1h", "1m2min", "1h 30m",
+                          "P", "PT", "P1DT", "PT1", "P1H", "PT1D", "PT1M1H", "PT1.5H", "PT1S1S", "-PT1H", "P1Y",
+                          "PT0.1234567891S", "PTS"}) {
     CAPTURE(bad);
     CHECK(IsInvalid(ParseDurationMs(bad)));
   }
