@@ -135,6 +135,13 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
   auto stop = [&](DamageKind kind, std::string msg) {
     seg.damage.push_back(MakeDamage(kind, base, kLogSuffix, pos, expected, std::move(msg)));
   };
+  // What the user can do about a damaged batch whose length the next one
+  // proves (readers step over it): read on after it.
+  auto ReadOn = [&](const BatchHeader& h) -> std::string {
+    Batch next;
+    if (ReadBatchAt(*log, seg.size, pos + h.total_size(), h.next_offset(), &next).kind != ReadKind::kBatch) return "";
+    return "; the records after it can be read: klog consume -o " + std::to_string(h.next_offset());
+  };
   auto cut_short = [&](uint64_t need) {
     std::string msg = "the segment ends inside a batch: " + std::to_string(seg.size - pos) + " of its " +
                       std::to_string(need) + " bytes are there";
@@ -203,12 +210,13 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
       snprintf(computed, sizeof computed, "%08x", util::Crc32c(raw.data() + 16, raw.size() - 16));
       char stored[16];
       snprintf(stored, sizeof stored, "%08x", h.crc);
-      stop(DamageKind::kChecksum, std::string("checksum mismatch (stored ") + stored + ", computed " + computed + ")");
+      stop(DamageKind::kChecksum,
+           std::string("checksum mismatch (stored ") + stored + ", computed " + computed + ")" + ReadOn(h));
       break;
     }
     st = batch.Load("");
     if (!st.ok()) {
-      stop(DamageKind::kBadRecords, "records do not decode: " + st.message());
+      stop(DamageKind::kBadRecords, "records do not decode: " + st.message() + ReadOn(h));
       break;
     }
     RecordView r;

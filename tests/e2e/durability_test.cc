@@ -354,6 +354,7 @@ TEST_CASE("durability: a damaged batch with an intact length does not block the 
   r = k.Run({"verify", "t"});
   CHECK(r.exit_code == 1);
   CHECK(Has(r.out, "checksum mismatch"));
+  CHECK(Has(r.out, "the records after it can be read: klog consume -o 1"));  // what the user can do
   CHECK(Has(r.out, "not repairable"));
 }
 
