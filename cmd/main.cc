@@ -36,6 +36,14 @@ int main(int argc, char** argv) {
     AddGroupCommands(app, g, action);
     AddOffsetCommands(app, g, action);
     AddMaintenanceCommands(app, g, action);
+    // `klog COMMAND --help` names the page a user types next: one per
+    // top-level command (klog-verify(1), klog-topic(1) for topic create ...).
+    app.footer("Manual: man klog; each command: man klog-COMMAND (e.g. man klog-consume)");
+    for (CLI::App* top : app.get_subcommands([](CLI::App*) { return true; })) {
+      std::string manual = "Manual: man klog-" + top->get_name();
+      top->footer(manual);
+      for (CLI::App* sub : top->get_subcommands([](CLI::App*) { return true; })) sub->footer(manual);
+    }
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
       if (a == "--") break;
