@@ -147,7 +147,7 @@ void AddProduceCommand(CLI::App& app, Globals& g, Action& action) {
         ->check(CLI::IsMember({"zstd", "none"}));
   sub->add_option("--compression-level", f->compression_level, "Override the topic's zstd level (1-19)")
       ->type_name("N");
-  sub->add_option("--batch-size", f->batch_size, "Flush once this much is pending (default 1MiB)")
+  sub->add_option("--batch-size", f->batch_size, "Write once a partition's batch holds this much\n(default 1MiB)")
       ->type_name("SIZE");
   sub->add_option("--linger", f->linger, "Wait this long for more input before writing\n(default 0ms: write as soon as input pauses)")
       ->type_name("DURATION");

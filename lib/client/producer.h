@@ -3,8 +3,17 @@
 //
 // Partitioning: an explicit partition wins; else a keyed record goes to
 // (murmur2(key) & 0x7fffffff) % partitions, as Kafka's default partitioner;
-// else keyless records stick to one partition per flush and move round-robin
-// to the next one after each flush (Kafka's sticky partitioner).
+// else keyless records stick to one partition and move round-robin to the
+// next one after kStickyBytes of them, and after each flush (Kafka's sticky
+// partitioner, which moves on when a batch.size of 16 KiB is full). The first
+// partition is random, so that per-record runs (`for ...; do klog produce`)
+// spread evenly too.
+//
+// Batching: records wait in one batch per partition; everything pending is
+// written once one partition's batch reaches batch_bytes (Kafka's
+// batch.size, per partition), or once all of them together reach
+// max(batch_bytes, kMaxPendingBytes) (the memory bound, as Kafka's
+// buffer.memory), or on Flush.
 #pragma once
 
 #include <algorithm>
@@ -29,13 +38,19 @@ namespace klog::client {
 
 // The largest --batch-size: a batch is built whole in memory.
 constexpr size_t kMaxBatchBytes = size_t{64} << 20;
+// Records pending across all partitions before they are written, unless one
+// batch_bytes is more: keyed records over many partitions still make batches
+// of kMaxPendingBytes / partitions.
+constexpr size_t kMaxPendingBytes = size_t{32} << 20;
+// Keyless records to one partition before the next one takes over.
+constexpr size_t kStickyBytes = size_t{16} << 10;
 
 struct ProducerOptions {
   std::optional<int> partition;
   log::FsyncPolicy fsync = log::FsyncPolicy::kNever;
   std::optional<log::Codec> codec;  // else the topic's compression
   std::optional<int> zstd_level;     // else the topic's compression level
-  size_t batch_bytes = 1 << 20;     // flush when this much is pending
+  size_t batch_bytes = 1 << 20;     // per partition: flush when one batch holds this much
   size_t max_record_bytes = 1 << 20;
 };
 
@@ -152,6 +167,8 @@ class Producer {
     if (!first_unwritten_ || first < *first_unwritten_) first_unwritten_ = first;
   }
   int sticky_ = 0;
+  size_t sticky_bytes_ = 0;  // keyless bytes added to sticky_ since it took over
+  size_t max_pending_ = kMaxPendingBytes;
   Job job_;  // the write on this thread
   std::vector<WrittenRun> written_;
   std::array<Job, std::max(kCompressJobs, kSyncJobs)> jobs_;

@@ -152,6 +152,49 @@ TEST_CASE("keyless records are spread evenly over the partitions, one batch at a
   for (int p = 0; p < 4; ++p) CHECK(d["partitions"][p]["records"] == 10);
 }
 
+// Issue 20 item 13: 40,000 short keyless records all went to one partition
+// (the whole input was less than a 1 MiB batch), so a group of 4 had one busy
+// member. They move on every 16 KiB, as Kafka's sticky partitioner does, and
+// still go to disk in large writes: one batch per partition here.
+TEST_CASE("keyless records of one produce spread over the partitions every 16 KiB, in large batches") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--partitions", "4"});
+  std::string input;
+  for (int i = 0; i < 40000; ++i) input += "event " + std::to_string(i) + "\n";
+  // From a file: a pipe that runs dry makes klog write what it has (linger 0).
+  WriteAll(k.tmp().Join("in"), input);
+  REQUIRE(k.Shell("klog produce t < '" + k.tmp().Join("in") + "'").exit_code == 0);
+  nlohmann::json d = nlohmann::json::parse(k.Ok({"topic", "describe", "t", "--json"}));
+  for (int p = 0; p < 4; ++p) {
+    CAPTURE(p);
+    int64_t records = d["partitions"][p]["records"].get<int64_t>();
+    CHECK(records >= 8000);   // 10,000 each, give or take a 16 KiB turn
+    CHECK(records <= 12000);
+    CHECK(Lines(k.Ok({"dump", "t", "-p", std::to_string(p)})).size() == 1);
+  }
+}
+
+// Issue 20 item 15: --batch-size was one total over all partitions, so keyed
+// records over many partitions made batches of batch-size / partitions.
+TEST_CASE("--batch-size is per partition: keyed records over many partitions still make full batches") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--partitions", "100"});
+  std::string input;
+  for (int i = 0; i < 20000; ++i) input += "key" + std::to_string(i) + ":value " + std::to_string(i) + "\n";
+  // About 400 KB in all, 4 KB per partition: one batch each, where a total
+  // of 64 KiB made six or seven small ones.
+  WriteAll(k.tmp().Join("in"), input);
+  REQUIRE(k.Shell("klog produce t -K : --batch-size 64KiB < '" + k.tmp().Join("in") + "'").exit_code == 0);
+  int64_t records = 0;
+  for (int p = 0; p < 100; ++p) {
+    CAPTURE(p);
+    std::vector<std::string> batches = Lines(k.Ok({"dump", "t", "-p", std::to_string(p), "--json"}));
+    CHECK(batches.size() == 1);
+    for (const auto& b : batches) records += nlohmann::json::parse(b)["count"].get<int64_t>();
+  }
+  CHECK(records == 20000);
+}
+
 TEST_CASE("without --batch-size limits, a small input is one batch in one partition") {
   CliFixture k;
   k.Ok({"topic", "create", "t", "--partitions", "4"});

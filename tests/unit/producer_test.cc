@@ -104,5 +104,36 @@ TEST_CASE("written runs: input order, one run per stretch of records to one part
   }
 }
 
+// Issue 20 item 14: the first partition of keyless records came from the
+// clock, so producers opened in step with it (a shell loop of one-record
+// runs; here each opens on a millisecond that is a multiple of 4)
+// clustered on one partition.
+TEST_CASE("keyless records of many one-record producers spread evenly over the partitions") {
+  testing::TempDir tmp;
+  topic::TopicStore store{topic::DataDir(tmp.path())};
+  topic::TopicConfig config;
+  config.partitions = 4;
+  bool created = false;
+  REQUIRE(store.Create("t", config, false, &created).ok());
+  constexpr int kRuns = 200;
+  std::map<int, int> per_partition;
+  for (int i = 0; i < kRuns; ++i) {
+    int64_t start = NowMs();
+    while (NowMs() == start || NowMs() % 4 != 0) {
+    }
+    auto p = Producer::Open(store, "t", ProducerOptions{});
+    REQUIRE(p.ok());
+    REQUIRE((*p)->Add(std::nullopt, 1'700'000'000'000, std::nullopt, "v", {}).ok());
+    REQUIRE((*p)->Flush().ok());
+    for (const WrittenRun& r : (*p)->TakeWritten()) per_partition[r.partition] += static_cast<int>(r.count);
+  }
+  // 50 expected each; a fair spread stays within ±30 (about 5 sigma).
+  for (int part = 0; part < 4; ++part) {
+    CAPTURE(part);
+    CHECK(per_partition[part] >= 20);
+    CHECK(per_partition[part] <= 80);
+  }
+}
+
 }  // namespace
 }  // namespace klog::client
