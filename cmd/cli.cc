@@ -61,6 +61,10 @@ std::string IntRangeMessage(const std::string& flag, const std::string& text, in
   return flag + ": must be " + range + ", not '" + text + "'";
 }
 
+std::string LagCell(const group::PartitionView& p) {
+  return std::to_string(p.lag) + (p.out_of_range ? " (offset out of range)" : "");
+}
+
 std::string OffsetCell(const std::optional<int64_t>& offset) { return offset ? std::to_string(*offset) : "-"; }
 
 int ParseCompressionLevelFlag(const std::string& text) {

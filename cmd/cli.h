@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "group/group_admin.h"
 #include "topic/data_dir.h"
 #include "util/parse.h"
 #include "util/status.h"
@@ -85,6 +86,10 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 // An offset that may be missing (nothing committed): "-" in a table cell
 // (util::IntOrNull writes it as null in JSON).
 std::string OffsetCell(const std::optional<int64_t>& offset);
+
+// A partition's LAG in group describe and offset show: the number, and
+// "(offset out of range)" when the committed offset is not in the log.
+std::string LagCell(const group::PartitionView& p);
 
 // --compression-level N (1-19); throws a usage error otherwise.
 int ParseCompressionLevelFlag(const std::string& text);

@@ -123,6 +123,7 @@ int Run(const Globals& g, const ConsumeFlags& f) {
     go.follow = f.follow;
     go.max_messages = f.max_messages;
     go.reset = f.auto_offset_reset == "latest" ? client::OffsetReset::kLatest : client::OffsetReset::kEarliest;
+    go.warn = [&g](const std::string& message) { Warn(g, "warning: " + message); };
     go.member.session_timeout_ms = ParseFlag("--session-timeout", util::ParseDurationMs(f.session_timeout));
     if (go.member.session_timeout_ms < 100) return UsageError("--session-timeout: must be at least 100ms");
     if (f.exec_given) {

@@ -19,7 +19,7 @@ std::string DescribeTable(const group::GroupView& v) {
     for (const auto& m : v.members)
       if (m.info.id == p.owner) host = m.info.host, pid = std::to_string(m.info.pid);
     rows.push_back({p.topic, std::to_string(p.partition), OffsetCell(p.committed), std::to_string(p.log_end),
-                    std::to_string(p.lag), p.owner.empty() ? "-" : p.owner, host, pid});
+                    LagCell(p), p.owner.empty() ? "-" : p.owner, host, pid});
   }
   out += FormatTable(rows);
   if (!v.members.empty()) {
@@ -50,6 +50,7 @@ nlohmann::ordered_json DescribeJson(const group::GroupView& v) {
     pj["log_start_offset"] = p.log_start;
     pj["log_end_offset"] = p.log_end;
     pj["lag"] = p.lag;
+    pj["out_of_range"] = p.out_of_range;
     pj["member_id"] = p.owner.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.owner);
     j["partitions"].push_back(pj);
   }

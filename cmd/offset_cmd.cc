@@ -127,6 +127,7 @@ int RunShow(const Globals& g, const std::string& grp, bool json) {
       row["current_offset"] = util::IntOrNull<nlohmann::ordered_json>(p.committed);
       row["log_end_offset"] = p.log_end;
       row["lag"] = p.lag;
+      row["out_of_range"] = p.out_of_range;
       arr.push_back(row);
     }
     return PrintAndExit(arr.dump() + "\n");
@@ -134,7 +135,7 @@ int RunShow(const Globals& g, const std::string& grp, bool json) {
   std::vector<std::vector<std::string>> rows = {{"TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG"}};
   for (const auto& p : v->partitions)
     rows.push_back({p.topic, std::to_string(p.partition), OffsetCell(p.committed),
-                    std::to_string(p.log_end), std::to_string(p.lag)});
+                    std::to_string(p.log_end), LagCell(p)});
   return PrintAndExit(FormatTable(rows));
 }
 

@@ -150,16 +150,25 @@ class GroupRun {
   }
 
   // Seeks to `from` (the committed offset) or, when there is none or it is
-  // no longer in the log, where --auto-offset-reset says.
+  // not in the log (deleted by retention, or past the end: the topic was
+  // deleted and created again), where --auto-offset-reset says, as Kafka
+  // does. Clamping a stale offset to the end skipped every new record.
   Status Position(PartState& ps, std::optional<int64_t> from) {
     auto start = ps.reader->StartOffset();
     if (!start.ok()) return start.status();
     auto end = ps.reader->EndOffset();
     if (!end.ok()) return end.status();
     int64_t at;
-    if (from && *from >= *start && *from <= *end) at = *from;
-    else if (from && *from > *end) at = *end;
-    else at = o_.reset == OffsetReset::kEarliest ? *start : *end;
+    if (from && *from >= *start && *from <= *end) {
+      at = *from;
+    } else {
+      at = o_.reset == OffsetReset::kEarliest ? *start : *end;
+      if (from && *from > *end && o_.warn)
+        o_.warn(ps.reader->label() + ": committed offset " + std::to_string(*from) + " is past the end (" +
+                std::to_string(*end) + "; was the topic deleted and created again?): starting at " +
+                std::to_string(at) + " (--auto-offset-reset " +
+                (o_.reset == OffsetReset::kEarliest ? "earliest" : "latest") + ")");
+    }
     ps.position = at;
     return ps.reader->Seek(at);
   }

@@ -39,6 +39,9 @@ struct GroupConsumeOptions {
   int64_t exec_batch = 1;
   // Formats a record for --exec's stdin.
   std::function<void(std::string&, std::string_view, int, const log::RecordView&)> format_for_exec;
+  // Told, for stderr, when a committed offset is past the end of its
+  // partition and --auto-offset-reset decides instead.
+  std::function<void(const std::string&)> warn;
 };
 
 Status ConsumeGroup(const topic::TopicStore& store, const GroupConsumeOptions& options, RecordSink& sink,

@@ -104,7 +104,8 @@ Result<GroupView> DescribeGroup(const topic::TopicStore& store, const std::strin
       pv.log_end = range->end;
       auto it = offsets->find({t, p});
       if (it != offsets->end()) pv.committed = it->second;
-      pv.lag = std::max<int64_t>(0, pv.log_end - std::max(pv.committed.value_or(pv.log_start), pv.log_start));
+      pv.out_of_range = pv.committed && (*pv.committed < pv.log_start || *pv.committed > pv.log_end);
+      pv.lag = pv.log_end - (pv.committed && !pv.out_of_range ? *pv.committed : pv.log_start);
       pv.owner = state->OwnerOf({t, p});
       v.total_lag += pv.lag;
       v.partitions.push_back(pv);

@@ -31,6 +31,11 @@ struct PartitionView {
   int64_t log_start = 0;
   int64_t log_end = 0;
   int64_t lag = 0;  // log_end - committed (or - log_start when nothing committed)
+  // The committed offset is outside [log_start, log_end]: past the end (the
+  // topic was deleted and created again, or a hand commit) or deleted by
+  // retention. A member starts where --auto-offset-reset says, so lag counts
+  // what earliest (the default) would deliver: log_end - log_start.
+  bool out_of_range = false;
   std::string owner;  // member id, "" if none
 };
 

@@ -135,4 +135,50 @@ TEST_CASE("group: describe --format prometheus is valid exposition text") {
   CHECK(values["klog_group_members{group=\"G\"}"] == 0);
 }
 
+// Issue 20 item 2: a committed offset past the end (the topic deleted and
+// created again, or a hand commit) was clamped to the end: the next run
+// printed nothing, committed the end, and describe showed LAG 0.
+TEST_CASE("a committed offset past the end follows --auto-offset-reset, with a warning, and describe says so") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  std::string hundred;
+  for (int i = 0; i < 100; ++i) hundred += "old" + std::to_string(i) + "\n";
+  k.Ok({"produce", "t"}, hundred);
+  CHECK(Lines(k.Ok({"consume", "-g", "cron", "t"})).size() == 100);
+  k.Ok({"topic", "delete", "t"});
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t"}, "n0\nn1\nn2\n");
+
+  json d = json::parse(k.Ok({"group", "describe", "cron", "--json"}));
+  REQUIRE(d["partitions"].size() == 1);
+  CHECK(d["partitions"][0]["current_offset"] == 100);
+  CHECK(d["partitions"][0]["out_of_range"] == true);
+  CHECK(d["partitions"][0]["lag"] == 3);  // what the default (earliest) will deliver
+  CHECK(k.Ok({"group", "describe", "cron"}).find("3 (offset out of range)") != std::string::npos);
+  CHECK(k.Ok({"offset", "show", "-g", "cron"}).find("3 (offset out of range)") != std::string::npos);
+
+  RunResult r = k.Run({"consume", "-g", "cron", "t"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "n0\nn1\nn2\n");
+  CHECK(r.err ==
+        "klog: warning: topic 't' partition 0: committed offset 100 is past the end (3; was the topic deleted and "
+        "created again?): starting at 0 (--auto-offset-reset earliest)\n");
+  d = json::parse(k.Ok({"group", "describe", "cron", "--json"}));
+  CHECK(d["partitions"][0]["current_offset"] == 3);
+  CHECK(d["partitions"][0]["out_of_range"] == false);
+  CHECK(d["partitions"][0]["lag"] == 0);
+
+  // By hand, and with latest: starts at the end, says so; -q silences it.
+  k.Ok({"offset", "commit", "-g", "late", "t:0=99999999999"});
+  r = k.Run({"consume", "-g", "late", "t", "--auto-offset-reset", "latest"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "");
+  CHECK(r.err.find("committed offset 99999999999 is past the end (3") != std::string::npos);
+  CHECK(r.err.find("starting at 3 (--auto-offset-reset latest)") != std::string::npos);
+  k.Ok({"offset", "commit", "-g", "quiet", "t:0=50"});
+  RunResult q = k.Run({"-q", "consume", "-g", "quiet", "t"});
+  CHECK(q.out == "n0\nn1\nn2\n");
+  CHECK(q.err == "");
+}
+
 }  // namespace klog::testing
