@@ -1,0 +1,634 @@
+// Power loss: real klog processes run a workload under fsrec.so, which logs
+// every write, truncate, create, rename, unlink, mkdir and the START and END
+// of every fsync (fsrec_format.h). For many cut points crash_model.cc builds
+// the trees a power cut may leave (POSIX and ext4-like models), and each one
+// is checked with real klog commands:
+//   verify; verify --repair and verify pass;
+//   every record a --fsync batch|always producer acknowledged (printed by
+//   --print-offsets before the cut) reads back exactly once with its value;
+//   a produce afterwards works and reads back, at an offset after every
+//   acknowledged one;
+//   a group's committed offset that a commit had made durable survives, and
+//   `consume -g` reaches the end;
+//   a topic whose `topic create` had returned exists;
+//   no command hangs (each runs with a timeout).
+// KLOG_SOAK=1 samples thousands of states; KLOG_POWERLOSS_STATES=N sets the
+// number per workload and model; KLOG_POWERLOSS_SEED=S changes the seed;
+// KLOG_POWERLOSS_WORKLOAD=NAME runs one workload; KLOG_POWERLOSS_KEEP=DIR keeps
+// each failing state (as built, before the checks) and the op log there. The
+// log is recorded anew on each run, so event numbers refer to that run's log.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "powerloss/crash_model.h"
+#include "support/run_klog.h"
+#include "support/temp_dir.h"
+
+namespace klog::powerloss {
+namespace {
+
+using klog::testing::RunKlog;
+using klog::testing::RunOptions;
+using klog::testing::RunResult;
+using klog::testing::TempDir;
+
+constexpr int kCommandTimeoutMs = 15000;
+
+struct Step {
+  std::vector<std::string> args;  // after `klog --dir DATA`
+  std::string input;
+  // produce steps: the values sent to each partition, in input order, and
+  // whether their acknowledgements promise durability.
+  std::string topic;
+  std::map<int, std::vector<std::string>> values;
+  bool durable = false;
+};
+
+struct Workload {
+  std::string name;
+  std::vector<Step> steps;
+  std::vector<std::string> topics;
+  bool retention = false;  // acked records below the log start may be gone (deleted by retention)
+  // A model this workload does not run under yet, and why (a klog bug not
+  // fixed yet). Printed on every run; KLOG_POWERLOSS_WORKLOAD=NAME runs it anyway.
+  std::map<Model, std::string> disabled;
+};
+
+std::string Value(const std::string& wl, int step, int i) {
+  // Varied bytes, so zstd leaves segments big enough to roll.
+  std::mt19937 r(static_cast<unsigned>(step * 7919 + i));
+  std::string pad;
+  for (int k = 0; k < 24; ++k) pad += static_cast<char>('a' + r() % 26);
+  return wl + "-s" + std::to_string(step) + "-r" + std::to_string(i) + "-" + pad;
+}
+
+Step Produce(const std::string& wl, int step_no, const std::string& topic, const std::string& fsync,
+             const std::vector<int>& partitions, int count, const std::string& batch_size = "600") {
+  Step s;
+  s.topic = topic;
+  s.durable = fsync != "never";
+  s.args = {"produce", topic, "--fsync", fsync, "--print-offsets", "--batch-size", batch_size, "--format", "json"};
+  for (int i = 0; i < count; ++i) {
+    int p = partitions[static_cast<size_t>(i) % partitions.size()];
+    std::string v = Value(wl, step_no, i);
+    s.values[p].push_back(v);
+    s.input += "{\"partition\":" + std::to_string(p) + ",\"value\":\"" + v + "\"}\n";
+  }
+  return s;
+}
+
+Step Cmd(std::vector<std::string> args) {
+  Step s;
+  s.args = std::move(args);
+  return s;
+}
+
+Workload Make(const std::string& name, std::vector<std::string> topics) {
+  Workload w;
+  w.name = name;
+  w.topics = std::move(topics);
+  return w;
+}
+
+std::vector<Workload> Workloads() {
+  std::vector<Workload> w;
+  {
+    Workload x = Make("segment-rolls", {"rolls"});
+    x.steps.push_back(Cmd({"topic", "create", "rolls", "--segment-bytes", "4KiB"}));
+    x.steps.push_back(Produce(x.name, 1, "rolls", "batch", {0}, 400));
+    w.push_back(x);
+  }
+  {
+    Workload x = Make("retention", {"ret"});
+    x.retention = true;
+    x.steps.push_back(Cmd({"topic", "create", "ret", "--segment-bytes", "4KiB", "--retention-bytes", "8KiB"}));
+    x.steps.push_back(Produce(x.name, 1, "ret", "batch", {0}, 500));
+    w.push_back(x);
+  }
+  {
+    Workload x = Make("mixed-fsync", {"mixed"});
+    x.steps.push_back(Cmd({"topic", "create", "mixed", "--segment-bytes", "4KiB"}));
+    x.steps.push_back(Produce(x.name, 1, "mixed", "never", {0}, 150));
+    x.steps.push_back(Produce(x.name, 2, "mixed", "batch", {0}, 120));
+    x.steps.push_back(Produce(x.name, 3, "mixed", "always", {0}, 40, "200"));
+    w.push_back(x);
+  }
+  {
+    Workload x = Make("partitions", {"parts"});
+    x.steps.push_back(Cmd({"topic", "create", "parts", "--partitions", "3", "--segment-bytes", "4KiB"}));
+    x.steps.push_back(Produce(x.name, 1, "parts", "batch", {0, 1, 2}, 450));
+    w.push_back(x);
+  }
+  {
+    Workload x = Make("zstd", {"z"});
+    x.steps.push_back(Cmd({"topic", "create", "z", "--compression", "zstd", "--segment-bytes", "4KiB"}));
+    x.steps.push_back(Produce(x.name, 1, "z", "batch", {0}, 500, "1500"));
+    w.push_back(x);
+  }
+  {
+    Workload x = Make("groups", {"g"});
+    x.steps.push_back(Cmd({"topic", "create", "g", "--partitions", "2"}));
+    x.steps.push_back(Produce(x.name, 1, "g", "always", {0, 1}, 60, "300"));
+    for (int i = 0; i < 3; ++i) x.steps.push_back(Cmd({"consume", "g", "-g", "billing", "-n", "10"}));
+    x.steps.push_back(Produce(x.name, 5, "g", "batch", {0, 1}, 30, "300"));
+    x.steps.push_back(Cmd({"consume", "g", "-g", "billing"}));
+    w.push_back(x);
+  }
+  {
+    Workload x = Make("topic-alter", {"alt"});
+    x.steps.push_back(Cmd({"topic", "create", "alt", "--segment-bytes", "4KiB"}));
+    x.steps.push_back(Produce(x.name, 1, "alt", "batch", {0}, 60));
+    x.steps.push_back(Cmd({"topic", "alter", "alt", "--partitions", "3", "--retention", "1h"}));
+    x.steps.push_back(Produce(x.name, 3, "alt", "batch", {1, 2}, 80));
+    w.push_back(x);
+  }
+  return w;
+}
+
+// What a recorded run leaves for the checks.
+struct Recording {
+  std::string root;
+  std::vector<Op> ops;
+  std::vector<size_t> step_exec;  // index of each step's exec event
+};
+
+RunOptions Preloaded(const std::string& log, const std::string& root, const std::string& input) {
+  RunOptions o;
+  o.stdin_data = input;
+  o.timeout_ms = 60000;
+  o.env["LD_PRELOAD"] = KLOG_FSREC_LIB;
+  o.env["KLOG_FSREC_LOG"] = log;
+  o.env["KLOG_FSREC_ROOT"] = root;
+  return o;
+}
+
+std::vector<std::string> WithDir(const std::string& data, const std::vector<std::string>& args) {
+  std::vector<std::string> a = {"--dir", data};
+  a.insert(a.end(), args.begin(), args.end());
+  return a;
+}
+
+struct Failure {
+  std::string what;
+};
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  if (s.size() > 300) s = s.substr(0, 300) + "...";
+  return s;
+}
+
+std::string Show(const std::vector<std::string>& args, const RunResult& r) {
+  std::string cmd = "klog";
+  for (size_t i = 2; i < args.size(); ++i) cmd += " " + args[i];
+  std::string out = "`" + cmd + "` ";
+  if (r.exit_code == 137)
+    out += "HUNG (killed after " + std::to_string(kCommandTimeoutMs / 1000) + " s)";
+  else
+    out += "exited " + std::to_string(r.exit_code);
+  if (!r.err.empty()) out += ", stderr: " + Trim(r.err);
+  if (r.exit_code != 0 && !r.out.empty() && args.size() > 2 && args[2] == "verify") out += ", stdout: " + Trim(r.out);
+  return out;
+}
+
+// klog bugs the harness found that are not fixed yet. A failing state they
+// explain is reported apart, by name, and does not fail the test (until
+// KLOG_POWERLOSS_STRICT=1): remove an entry when its fix lands.
+struct KnownBug {
+  const char* name;
+  bool (*explains)(const CrashState& state, const std::vector<std::string>& problems);
+};
+
+bool AnyContains(const std::vector<std::string>& problems, const char* text) {
+  for (const auto& p : problems)
+    if (p.find(text) != std::string::npos) return true;
+  return false;
+}
+
+const KnownBug kKnownBugs[] = {
+    {"a segment that ends in a torn batch (some sectors of an unsynced append missing, or a prefix of it followed by "
+     "zeros) is 'not repairable': verify --repair refuses, consume and produce fail on the partition; a torn tail "
+     "of unsynced data is told from damage only when it is short or all zeros",
+     [](const CrashState& state, const std::vector<std::string>& problems) {
+       return !state.torn.empty() &&
+              (AnyContains(problems, "checksum mismatch") || AnyContains(problems, "batch length 0 out of bounds"));
+     }},
+    {"after verify --repair records lost offsets before an empty last segment, consume fails 'log ends at offset "
+     "N before its recorded end N' (verify says OK)",
+     [](const CrashState&, const std::vector<std::string>& problems) {
+       for (const auto& p : problems) {
+         auto at = p.find("log ends at offset ");
+         if (at == std::string::npos) continue;
+         long long a = -1, b = -2;
+         if (std::sscanf(p.c_str() + at, "log ends at offset %lld before its recorded end %lld", &a, &b) == 2 && a == b)
+           return true;
+       }
+       return false;
+     }},
+};
+
+// Runs every check on one state; returns the problems found.
+// What the checks covered, summed over the states of a run.
+struct Coverage {
+  long acked = 0;    // acknowledged records looked for
+  long commits = 0;  // durable group commits looked for
+};
+
+std::vector<std::string> CheckState(const Workload& wl, const Recording& rec, const OpHistory& hist, size_t cut,
+                                    Model model, const CrashState& state, const std::string& dir, Coverage& cov) {
+  std::vector<std::string> bad;
+  std::string data = dir + "/data";
+  bool relaxed = !state.holes.empty();
+  RunOptions opt;
+  opt.timeout_ms = kCommandTimeoutMs;
+  auto run = [&](std::vector<std::string> args) {
+    auto a = WithDir(data, args);
+    RunResult r = RunKlog(a, opt);
+    if (r.exit_code == 137) bad.push_back(Show(a, r));
+    return std::make_pair(a, r);
+  };
+
+  // Acknowledged records: (topic, partition, offset) -> value.
+  std::map<std::tuple<std::string, int, int64_t>, std::string> acked;
+  std::map<int, const Step*> pid_step;
+  size_t step_i = 0;
+  for (size_t i = 0; i < hist.size() && i < cut; ++i) {
+    const Op& op = hist.ops()[i];
+    if (op.type == OpType::kExec && step_i < rec.step_exec.size() && rec.step_exec[step_i] == i) {
+      pid_step[op.pid] = &wl.steps[step_i];
+      ++step_i;
+    }
+  }
+  std::map<int, std::string> out_of;
+  for (size_t i = 0; i < cut && i < hist.size(); ++i) {
+    const Op& op = hist.ops()[i];
+    if (op.type == OpType::kStdout && pid_step.count(op.pid)) out_of[op.pid] += op.s1;
+  }
+  for (const auto& [pid, text] : out_of) {
+    const Step* s = pid_step[pid];
+    if (!s->durable) continue;
+    std::map<int, size_t> seen;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (in.eof()) break;  // a line without its newline was not fully printed
+      int p;
+      long long o;
+      if (std::sscanf(line.c_str(), "%d %lld", &p, &o) != 2) continue;
+      size_t j = seen[p]++;
+      if (!s->values.count(p) || j >= s->values.at(p).size()) continue;
+      acked[{s->topic, p, o}] = s->values.at(p)[j];
+    }
+  }
+
+  // Topics that a finished `topic create` made must exist.
+  bool later_step_started = false;
+  for (size_t s = 1; s < rec.step_exec.size(); ++s)
+    if (rec.step_exec[s] < cut) later_step_started = true;
+  struct stat dst;
+  if (::stat(data.c_str(), &dst) != 0) {
+    // Before the first command finished, no data directory is a possible state.
+    if (later_step_started || !acked.empty())
+      bad.push_back("the data directory is gone, though `klog " + wl.steps[0].args[0] + " " + wl.steps[0].args[1] +
+                    "` had finished");
+    return bad;
+  }
+
+  // 1. verify, verify --repair, verify.
+  run({"verify"});  // may find damage; only a hang fails here
+  auto [ra, rr] = run({"verify", "--repair"});
+  if (rr.exit_code != 0 && rr.exit_code != 137 && !relaxed) bad.push_back(Show(ra, rr));
+  auto [v2a, v2] = run({"verify"});
+  if (v2.exit_code != 0 && v2.exit_code != 137 && !relaxed)
+    bad.push_back(Show(v2a, v2) + " (after a successful repair)");
+
+  // 2. acknowledged records read back exactly once.
+  for (const auto& topic : wl.topics) {
+    auto [ca, cr] = run({"consume", topic, "--format", "%p %o %v\\n"});
+    bool must_exist = later_step_started;
+    for (const auto& [k, v] : acked)
+      if (std::get<0>(k) == topic) must_exist = true;
+    if (!must_exist && cr.exit_code != 0) continue;
+    if (cr.exit_code != 0 && cr.exit_code != 137 && !relaxed) bad.push_back(Show(ca, cr));
+    std::map<std::pair<int, int64_t>, std::vector<std::string>> got;
+    std::map<std::string, int> value_count;
+    std::istringstream in(cr.out);
+    std::string line;
+    while (std::getline(in, line)) {
+      int p;
+      long long o;
+      char v[512];
+      if (std::sscanf(line.c_str(), "%d %lld %511s", &p, &o, v) != 3) continue;
+      got[{p, o}].push_back(v);
+      value_count[v]++;
+    }
+    // Unsynced data with a hole in it may rightly stop a reader (see
+    // CrashState::holes); only a hang is a failure then.
+    if (relaxed && cr.exit_code != 0) continue;
+    // Retention may have deleted acknowledged records below the log start.
+    std::map<int, int64_t> log_start;
+    if (wl.retention) {
+      auto [da, dr] = run({"topic", "describe", topic, "--json"});
+      auto j = nlohmann::json::parse(dr.out, nullptr, false);
+      if (dr.exit_code != 0 || j.is_discarded() || !j.contains("partitions")) {
+        if (dr.exit_code != 137) bad.push_back(Show(da, dr));
+        continue;
+      }
+      for (auto& p : j["partitions"]) log_start[p["partition"].get<int>()] = p["start_offset"].get<int64_t>();
+    }
+    int missing = 0;
+    for (const auto& [k, v] : acked) {
+      auto [t, p, o] = k;
+      if (t != topic) continue;
+      ++cov.acked;
+      auto it = got.find({p, o});
+      if (wl.retention && it == got.end() && log_start.count(p) && o < log_start[p]) continue;
+      std::string where = "topic " + t + " partition " + std::to_string(p) + " offset " + std::to_string(o);
+      if (it == got.end()) {
+        if (missing++ < 3) bad.push_back("acknowledged record lost: " + where + " (value " + v + ")");
+      } else if (it->second.size() != 1 || it->second[0] != v) {
+        bad.push_back("acknowledged record changed: " + where + " reads '" + it->second[0] + "', expected '" + v + "'");
+      } else if (value_count[v] != 1) {
+        bad.push_back("acknowledged record duplicated: value " + v + " appears " + std::to_string(value_count[v]) +
+                      " times");
+      }
+    }
+    if (missing > 3) bad.push_back("... " + std::to_string(missing) + " acknowledged records lost in all");
+
+    // 3. a produce afterwards works, after every acknowledged offset, and reads back.
+    if (relaxed || cr.exit_code != 0) continue;
+    int64_t max_acked = -1;
+    for (const auto& [k, v] : acked)
+      if (std::get<0>(k) == topic && std::get<1>(k) == 0) max_acked = std::max(max_acked, std::get<2>(k));
+    auto [pa, pr] = run({"produce", topic, "-p", "0", "--fsync", "always", "--print-offsets", "after-the-crash"});
+    if (pr.exit_code != 0) {
+      if (pr.exit_code != 137) bad.push_back(Show(pa, pr));
+      continue;
+    }
+    long long off = -1;
+    std::sscanf(pr.out.c_str(), "0 %lld", &off);
+    if (off <= max_acked)
+      bad.push_back("produce after the crash got offset " + std::to_string(off) + ", not after acknowledged offset " +
+                    std::to_string(max_acked));
+    auto [ba, br] = run({"consume", topic, "-p", "0", "-o", std::to_string(off), "-n", "1", "--format", "%v"});
+    if (br.exit_code != 0 && br.exit_code != 137)
+      bad.push_back(Show(ba, br));
+    else if (br.exit_code == 0 && br.out != "after-the-crash")
+      bad.push_back("record produced after the crash at offset " + std::to_string(off) + " reads back as '" +
+                    Trim(br.out) + "'");
+  }
+
+  // 4. group offsets that a commit made durable survive.
+  std::map<std::string, std::map<std::pair<std::string, int>, int64_t>> durable_commits;
+  for (size_t i = 0; i < cut && i < hist.size(); ++i) {
+    const Op& op = hist.ops()[i];
+    if (op.type != OpType::kRename) continue;
+    const std::string suffix = "/offsets.json";
+    auto g = op.s2.rfind("/groups/");
+    if (g == std::string::npos || op.s2.size() < suffix.size() ||
+        op.s2.compare(op.s2.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    bool durable =
+        model == Model::kPosix ? hist.DirSyncedBetween(hist.TargetDir(i), i, cut) : hist.AnySyncBetween(i, cut);
+    if (!durable) continue;
+    std::string group = op.s2.substr(g + 8, op.s2.size() - suffix.size() - g - 8);
+    auto j = nlohmann::json::parse(hist.ContentAfter(i, hist.RenamedInode(i)), nullptr, false);
+    if (j.is_discarded() || !j.contains("offsets")) continue;
+    for (auto& [t, parts] : j["offsets"].items())
+      for (auto& [p, o] : parts.items()) {
+        auto& slot = durable_commits[group][{t, std::stoi(p)}];
+        slot = std::max<int64_t>(slot, o.get<int64_t>());
+      }
+  }
+  for (const auto& [group, commits] : durable_commits) {
+    cov.commits += static_cast<long>(commits.size());
+    auto [da, dr] = run({"group", "describe", group, "--json"});
+    if (dr.exit_code != 0) {
+      if (dr.exit_code != 137) bad.push_back(Show(da, dr));
+      continue;
+    }
+    auto j = nlohmann::json::parse(dr.out, nullptr, false);
+    std::map<std::pair<std::string, int>, int64_t> now;
+    if (!j.is_discarded() && j.contains("partitions"))
+      for (auto& p : j["partitions"])
+        if (p["current_offset"].is_number())
+          now[{p["topic"].get<std::string>(), p["partition"].get<int>()}] = p["current_offset"].get<int64_t>();
+    for (const auto& [tp, o] : commits)
+      if (!now.count(tp) || now[tp] < o)
+        bad.push_back("group " + group + " topic " + tp.first + " partition " + std::to_string(tp.second) +
+                      ": durably committed offset " + std::to_string(o) + " is now " +
+                      (now.count(tp) ? std::to_string(now[tp]) : "gone"));
+    for (const auto& topic : wl.topics) {
+      auto [ga, gr] = run({"consume", topic, "-g", group, "--format", "%v\\n"});
+      if (gr.exit_code != 0 && gr.exit_code != 137 && !relaxed) bad.push_back(Show(ga, gr));
+    }
+  }
+  return bad;
+}
+
+Recording Record(const Workload& wl, const TempDir& tmp) {
+  Recording rec;
+  rec.root = tmp.Join("root");
+  ::mkdir(rec.root.c_str(), 0755);
+  std::string log = tmp.Join("ops.log");
+  std::string data = rec.root + "/data";
+  for (const auto& s : wl.steps) {
+    RunResult r = RunKlog(WithDir(data, s.args), Preloaded(log, rec.root, s.input));
+    REQUIRE_MESSAGE(r.exit_code == 0,
+                    std::string(wl.name + ": workload step failed: " + Show(WithDir(data, s.args), r)));
+  }
+  rec.ops = ReadOpLog(log);
+  size_t s = 0;
+  for (size_t i = 0; i < rec.ops.size(); ++i) {
+    const Op& op = rec.ops[i];
+    // argv: klog --dir DATA <command> ...: the workload's own steps, in order.
+    if (op.type == OpType::kExec && s < wl.steps.size() &&
+        op.s1.find(std::string("\0--dir\0", 7) + data + '\0') != std::string::npos)
+      rec.step_exec.push_back(i), ++s;
+  }
+  REQUIRE(rec.step_exec.size() == wl.steps.size());
+  return rec;
+}
+
+// "`klog verify --repair` exited 1, stdout: t/0: DAMAGED: 000...216.log byte
+// 3380 ..." -> the same text with numbers and temp paths masked, cut short.
+std::string Kind(std::string problem) {
+  for (size_t at; (at = problem.find("/tmp/klog-test-")) != std::string::npos;) {
+    size_t end = problem.find('/', at + 15);
+    problem.replace(at, end == std::string::npos ? std::string::npos : end - at, "STATE");
+  }
+  std::string k;
+  for (size_t i = 0; i < problem.size() && k.size() < 160; ++i) {
+    char c = problem[i];
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      while (i + 1 < problem.size() && std::isdigit(static_cast<unsigned char>(problem[i + 1]))) ++i;
+      k += 'N';
+    } else {
+      k += c;
+    }
+  }
+  return k;
+}
+
+std::string Describe(const Workload& wl, Model model, uint64_t seed, size_t cut, const OpHistory& hist,
+                     const CrashState& state, const std::vector<std::string>& bad) {
+  std::string r = "workload " + wl.name + ", model " + ModelName(model) + ", seed " + std::to_string(seed) +
+                  ", cut at event " + std::to_string(cut) + " of " + std::to_string(hist.size()) +
+                  "\n    last event that happened: " + (cut ? hist.Describe(cut - 1) : "none") +
+                  "\n    first event lost:         " + hist.Describe(cut) + "\n    choices:";
+  if (state.choices.empty()) r += " none (everything up to the cut reached the disk)";
+  for (size_t c = 0; c < state.choices.size() && c < 12; ++c) r += "\n      " + state.choices[c];
+  if (state.choices.size() > 12) r += "\n      ... " + std::to_string(state.choices.size() - 12) + " more";
+  r += "\n    what went wrong:";
+  for (const auto& b : bad) r += "\n      " + b;
+  return r;
+}
+
+long EnvLong(const char* name, long def) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atol(v) : def;
+}
+
+TEST_CASE("power loss: every crash state keeps what klog acknowledged, under POSIX and ext4-like rules") {
+  bool soak = EnvLong("KLOG_SOAK", 0) != 0;
+  long per = EnvLong("KLOG_POWERLOSS_STATES", soak ? 250 : 20);
+  uint64_t seed = static_cast<uint64_t>(EnvLong("KLOG_POWERLOSS_SEED", 1));
+  const char* only = std::getenv("KLOG_POWERLOSS_WORKLOAD");
+  const char* keep = std::getenv("KLOG_POWERLOSS_KEEP");
+  bool strict = EnvLong("KLOG_POWERLOSS_STRICT", 0) != 0;
+  std::map<std::string, std::pair<long, std::string>> known_states;  // known bug -> (states, first one)
+  std::map<Model, long> checked, failing, known_count;
+  std::vector<std::string> reports;
+  std::vector<std::string> disabled;
+  // How the failing states failed: their first problem, numbers masked.
+  std::map<std::string, long> kinds;
+  auto workloads = Workloads();
+  for (size_t wi = 0; wi < workloads.size(); ++wi) {
+    const Workload& wl = workloads[wi];
+    if (only && *only && wl.name != only) continue;
+    bool named = only && *only;
+    TempDir tmp;
+    Recording rec = Record(wl, tmp);
+    struct stat rs;
+    REQUIRE(::stat(rec.root.c_str(), &rs) == 0);
+    OpHistory hist(rec.ops, rec.root, rs.st_dev, rs.st_ino);
+    for (const auto& w : hist.warnings()) MESSAGE(wl.name << ": op log: " << w);
+    // Cut points: half anywhere, half right after an acknowledgement, an
+    // fsync's END or a name change (where windows open and close).
+    std::vector<size_t> marks;
+    for (size_t i = 0; i < hist.size(); ++i) {
+      auto t = hist.ops()[i].type;
+      if (t == OpType::kStdout || t == OpType::kFsyncEnd || t == OpType::kRename || t == OpType::kUnlink ||
+          t == OpType::kOpen)
+        marks.push_back(i + 1);
+    }
+    long wl_fail[2] = {0, 0};
+    Coverage cov;
+    for (Model model : {Model::kPosix, Model::kExt4}) {
+      if (wl.disabled.count(model)) {
+        disabled.push_back(wl.name + " under the " + ModelName(model) + " model: " + wl.disabled.at(model) +
+                           (named ? " (run anyway: KLOG_POWERLOSS_WORKLOAD names it)" : ""));
+        if (!named) continue;
+      }
+      for (long n = 0; n < per; ++n) {
+        uint64_t s = seed * 1000003u + wi * 10007u + (model == Model::kExt4 ? 5003u : 0u) + static_cast<uint64_t>(n);
+        std::mt19937_64 rng(s);
+        size_t cut = (n % 2 == 0 || marks.empty())
+                         ? std::uniform_int_distribution<size_t>(0, hist.size())(rng)
+                         : marks[std::uniform_int_distribution<size_t>(0, marks.size() - 1)(rng)];
+        CrashState state = hist.Sample(cut, model, rng);
+        TempDir sdir;
+        std::string err;
+        REQUIRE_MESSAGE(state.WriteTo(sdir.path(), &err), err);
+        auto bad = CheckState(wl, rec, hist, cut, model, state, sdir.path(), cov);
+        ++checked[model];
+        if (bad.empty()) continue;
+        const KnownBug* known = nullptr;
+        for (const auto& k : kKnownBugs)
+          if (k.explains(state, bad)) known = &k;
+        if (known && !strict) {
+          ++known_count[model];
+          auto& [n, example] = known_states[known->name];
+          if (n++ == 0) example = Describe(wl, model, s, cut, hist, state, bad);
+          continue;
+        }
+        ++failing[model];
+        ++wl_fail[model == Model::kExt4];
+        if (keep && *keep) {
+          // The state as it was before the checks ran, and the op log it came from.
+          std::string where = std::string(keep) + "/" + wl.name + "-" + ModelName(model) + "-" + std::to_string(s);
+          ::mkdir(keep, 0755);
+          ::mkdir(where.c_str(), 0755);
+          (void)state.WriteTo(where, &err);
+          std::string cp = "cp '" + tmp.Join("ops.log") + "' '" + std::string(keep) + "/" + wl.name + ".ops.log'";
+          (void)std::system(cp.c_str());
+        }
+        // The first state of each kind of failure, then the first others.
+        bool new_kind = kinds[std::string(ModelName(model)) + ": " + Kind(bad[0])]++ == 0;
+        size_t limit = static_cast<size_t>(EnvLong("KLOG_POWERLOSS_REPORTS", 5));
+        if (reports.size() >= (new_kind ? 2 * limit : limit)) continue;
+        reports.push_back(Describe(wl, model, s, cut, hist, state, bad));
+      }
+    }
+    std::printf(
+        "powerloss: workload %-14s %5zu events, POSIX %ld/%ld failing, ext4 %ld/%ld failing; looked for %ld "
+        "acknowledged records and %ld durable group commits\n",
+        wl.name.c_str(), hist.size(), wl_fail[0], per, wl_fail[1], per, cov.acked, cov.commits);
+  }
+  for (Model m : {Model::kPosix, Model::kExt4})
+    std::printf("powerloss: %s model: %ld states checked, %ld failing, %ld explained by a known klog bug below\n",
+                ModelName(m), checked[m], failing[m], known_count[m]);
+  for (const auto& [k, n] : kinds) std::printf("powerloss: %5ld failing states: %s\n", n, k.c_str());
+  for (const auto& [name, v] : known_states)
+    std::printf(
+        "powerloss: KNOWN KLOG BUG, not counted as failing until fixed (KLOG_POWERLOSS_STRICT=1 counts it): "
+        "%s: %ld states; the first:\n  %s\n",
+        name.c_str(), v.first, v.second.c_str());
+  for (const auto& d : disabled) std::printf("powerloss: DISABLED workload %s\n", d.c_str());
+  for (const auto& r : reports) std::printf("powerloss: FAILING STATE: %s\n", r.c_str());
+  std::fflush(stdout);
+  CHECK(failing[Model::kPosix] == 0);
+  CHECK(failing[Model::kExt4] == 0);
+}
+
+TEST_CASE("power loss: the checks catch a producer taken at its word that never synced") {
+  // --fsync never acknowledges records that a power cut may take: counted as
+  // durable here, some crash state must lose one, or the harness sees nothing.
+  Workload wl = Make("no-sync-taken-as-durable", {"t"});
+  wl.steps.push_back(Cmd({"topic", "create", "t", "--segment-bytes", "4KiB"}));
+  Step p = Produce(wl.name, 1, "t", "never", {0}, 300);
+  p.durable = true;
+  wl.steps.push_back(p);
+  TempDir tmp;
+  Recording rec = Record(wl, tmp);
+  struct stat rs;
+  REQUIRE(::stat(rec.root.c_str(), &rs) == 0);
+  OpHistory hist(rec.ops, rec.root, rs.st_dev, rs.st_ino);
+  int lost = 0;
+  Coverage cov;
+  for (uint64_t s = 0; s < 40 && lost == 0; ++s) {
+    std::mt19937_64 rng(s);
+    CrashState state = hist.Sample(hist.size(), Model::kPosix, rng);
+    TempDir sdir;
+    std::string err;
+    REQUIRE(state.WriteTo(sdir.path(), &err));
+    for (const auto& b : CheckState(wl, rec, hist, hist.size(), Model::kPosix, state, sdir.path(), cov))
+      if (b.find("acknowledged record lost") != std::string::npos) ++lost;
+  }
+  CHECK(lost > 0);
+}
+
+}  // namespace
+}  // namespace klog::powerloss
