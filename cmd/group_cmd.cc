@@ -11,7 +11,7 @@ namespace {
 
 std::string DescribeTable(const group::GroupView& v) {
   std::string out = "Group: " + v.name + "  State: " + v.state + "  Generation: " + std::to_string(v.generation) +
-                    "  Members: " + std::to_string(v.members.size()) + "\n\n";
+                    "  Members: " + std::to_string(v.live_members) + "\n\n";
   std::vector<std::vector<std::string>> rows = {
       {"TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER-ID", "HOST", "PID"}};
   for (const auto& p : v.partitions) {
@@ -42,6 +42,7 @@ nlohmann::ordered_json DescribeJson(const group::GroupView& v) {
   j["group"] = v.name;
   j["state"] = v.state;
   j["generation"] = v.generation;
+  j["live_members"] = v.live_members;
   j["total_lag"] = v.total_lag;
   j["partitions"] = nlohmann::ordered_json::array();
   for (const auto& p : v.partitions) {
@@ -80,10 +81,8 @@ std::string DescribePrometheus(const group::GroupView& v) {
              std::to_string(p.partition) + "\"} " + std::to_string(*p.committed) + "\n";
   out += "# HELP klog_group_total_lag Sum of the group's lag.\n# TYPE klog_group_total_lag gauge\n";
   out += "klog_group_total_lag{" + g + "} " + std::to_string(v.total_lag) + "\n";
-  out += "# HELP klog_group_members Live members of the group.\n# TYPE klog_group_members gauge\n";
-  int live = 0;
-  for (const auto& m : v.members) live += m.liveness == group::Liveness::kAlive;
-  out += "klog_group_members{" + g + "} " + std::to_string(live) + "\n";
+  out += "# HELP klog_group_members Live members of the group (processes holding their lock, stopped ones included).\n# TYPE klog_group_members gauge\n";
+  out += "klog_group_members{" + g + "} " + std::to_string(v.live_members) + "\n";
   return out;
 }
 
@@ -106,8 +105,8 @@ void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
         for (const auto& n : *names) {
           auto v = group::DescribeGroup(store, n);
           if (!v.ok()) return Fail(v.status());
-          rows.push_back({n, v->state, std::to_string(v->members.size()), std::to_string(v->total_lag)});
-          arr.push_back({{"group", n}, {"state", v->state}, {"members", v->members.size()}, {"total_lag", v->total_lag}});
+          rows.push_back({n, v->state, std::to_string(v->live_members), std::to_string(v->total_lag)});
+          arr.push_back({{"group", n}, {"state", v->state}, {"members", v->live_members}, {"total_lag", v->total_lag}});
         }
         if (*json) return PrintAndExit(arr.dump() + "\n");
         return PrintAndExit(names->empty() ? "" : FormatTable(rows));

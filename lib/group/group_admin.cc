@@ -45,7 +45,7 @@ Result<std::vector<MemberInfo>> LiveMembers(const GroupPaths& paths) {
   std::vector<MemberInfo> live;
   int64_t now = NowMs();
   for (const auto& m : state->members)
-    if (CheckMember(paths, m, now) != Liveness::kDead) live.push_back(m);
+    if (IsLive(CheckMember(paths, m, now))) live.push_back(m);
   return live;
 }
 
@@ -55,7 +55,7 @@ std::string DescribeLiveMembers(const std::vector<MemberInfo>& members) {
     if (!s.empty()) s += ", ";
     s += m.id + " (pid " + std::to_string(m.pid) + " on " + m.host + ")";
   }
-  return s + "; stop them first (e.g. kill -TERM PID: they commit and leave)";
+  return s + "; stop them first (e.g. kill -TERM PID: they commit and leave; a stopped one needs kill -CONT too)";
 }
 
 Result<GroupView> DescribeGroup(const topic::TopicStore& store, const std::string& group) {
@@ -84,11 +84,12 @@ Result<GroupView> DescribeGroup(const topic::TopicStore& store, const std::strin
       auto info = MemberInfoFromJson(*file, paths.MemberFile(m.id));
       if (info.ok() && info->generation != state->generation) settled = false;
     }
-    if (mv.liveness == Liveness::kAlive) ++live;
-    else settled = false;
+    if (IsLive(mv.liveness)) ++live;
+    if (mv.liveness != Liveness::kAlive) settled = false;  // to be expelled or removed
     topics.insert(m.topics.begin(), m.topics.end());
     v.members.push_back(mv);
   }
+  v.live_members = live;
   v.state = live == 0 ? "Empty" : settled ? "Stable" : "Rebalancing";
   for (const auto& [tp, off] : *offsets) topics.insert(tp.first);
   for (const auto& t : topics) {
@@ -107,6 +108,10 @@ Result<GroupView> DescribeGroup(const topic::TopicStore& store, const std::strin
       pv.out_of_range = pv.committed && (*pv.committed < pv.log_start || *pv.committed > pv.log_end);
       pv.lag = pv.log_end - (pv.committed && !pv.out_of_range ? *pv.committed : pv.log_start);
       pv.owner = state->OwnerOf({t, p});
+      // A dead member owns nothing: its lock is free, the next to rebalance
+      // takes its partitions.
+      for (const auto& mv : v.members)
+        if (mv.info.id == pv.owner && !IsLive(mv.liveness)) pv.owner.clear();
       v.total_lag += pv.lag;
       v.partitions.push_back(pv);
     }

@@ -43,7 +43,8 @@ struct GroupView {
   std::string name;
   std::string state;  // Empty, Stable, Rebalancing
   int64_t generation = 0;
-  std::vector<MemberView> members;
+  std::vector<MemberView> members;  // dead ones too, until a member removes them
+  int live_members = 0;              // IsLive (liveness.h): what Members and MEMBERS count
   std::vector<PartitionView> partitions;
   int64_t total_lag = 0;
 };

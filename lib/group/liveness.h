@@ -16,6 +16,14 @@ namespace klog::group {
 enum class Liveness { kAlive, kDead, kStale };
 const char* LivenessName(Liveness l);
 
+// The one definition of a live member, for everything that counts or shows
+// members (group list and describe, their state, owners of partitions, the
+// Prometheus gauge) and for what live members forbid (offset reset, group
+// delete): its process holds its lock. A stale member (stopped or hung past
+// its session timeout) is live: it may resume, and until another member
+// expels it (a new generation) its commits would still be accepted.
+inline bool IsLive(Liveness l) { return l != Liveness::kDead; }
+
 // Reads only (works on a read-only copy): takes and drops a probe lock.
 Liveness CheckMember(const GroupPaths& paths, const MemberInfo& m, int64_t now_ms);
 // Last heartbeat in ms since the epoch; 0 if unknown.

@@ -181,4 +181,48 @@ TEST_CASE("a committed offset past the end follows --auto-offset-reset, with a w
   CHECK(q.err == "");
 }
 
+// Issue 20 item 11: a lone SIGSTOPped member past its timeout showed
+// "State: Empty  Members: 1" while reset refused for live members; a member
+// killed -9 stayed the owner of its partition; group list counted dead
+// members and the Prometheus gauge only live ones. One definition now
+// (liveness.h IsLive): a member whose process holds its lock.
+TEST_CASE("group: one definition of a live member in list, describe, owners, the gauge and refusals") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t", "v"});
+  auto m = StartMember(k, "m", {"consume", "-g", "G", "t", "-f", "--session-timeout", "300ms"});
+  REQUIRE(WaitFor([&] { return Describe(k, "G")["state"] == "Stable"; }, kStartupMs));
+  json d = Describe(k, "G");
+  const std::string id = d["members"][0]["member_id"];
+  auto members_everywhere = [&](int n) {
+    json list = json::parse(k.Ok({"group", "list", "--json"}));
+    CHECK(list[0]["members"] == n);
+    CHECK(Describe(k, "G")["live_members"] == n);
+    CHECK(k.Ok({"group", "describe", "G"}).find("Members: " + std::to_string(n) + "\n") != std::string::npos);
+    CHECK(k.Ok({"group", "describe", "G", "--format", "prometheus"})
+              .find("klog_group_members{group=\"G\"} " + std::to_string(n) + "\n") != std::string::npos);
+  };
+
+  // Stopped past its session timeout: still live (it may resume), and said so.
+  m->proc->Signal(SIGSTOP);
+  REQUIRE(WaitFor([&] { return Describe(k, "G")["members"][0]["status"] == "stale"; }, kStartupMs));
+  d = Describe(k, "G");
+  CHECK(d["state"] == "Rebalancing");  // not Empty: a member is there, to be expelled
+  CHECK(d["partitions"][0]["member_id"] == id);
+  members_everywhere(1);
+  CHECK_KLOG_ERROR(k.Run({"offset", "reset", "-g", "G", "--topic", "t", "--to-earliest", "--execute"}), 3,
+                   "kill -CONT");
+  CHECK_KLOG_ERROR(k.Run({"group", "delete", "G"}), 3, "live members");
+
+  // Killed: owns nothing, counts nowhere, refuses nothing.
+  m->proc->Signal(SIGKILL);
+  m->proc->Wait(10000);
+  d = Describe(k, "G");
+  CHECK(d["state"] == "Empty");
+  CHECK(d["partitions"][0]["member_id"].is_null());
+  CHECK(k.Ok({"group", "describe", "G"}).find(id + "  ") == k.Ok({"group", "describe", "G"}).rfind(id + "  "));
+  members_everywhere(0);
+  k.Ok({"offset", "reset", "-g", "G", "--topic", "t", "--to-earliest", "--execute"});
+}
+
 }  // namespace klog::testing
