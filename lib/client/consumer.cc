@@ -1,6 +1,8 @@
 #include "client/consumer.h"
 
 #include <algorithm>
+#include <chrono>
+#include <map>
 #include <memory>
 
 #include "os/inotify.h"
@@ -69,16 +71,29 @@ struct Cursor {
 
 namespace {
 
+// How often a follower looks for partitions added by topic alter.
+constexpr int64_t kPartitionCheckMs = 500;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& options, RecordSink& sink,
                         const std::atomic<bool>* stop) {
   std::vector<Cursor> cursors;
   os::DirWatcher watcher;
+  std::map<std::string, int> known;  // partitions read per topic, when all are
   for (const auto& topic : options.topics) {
     auto config = store.Load(topic);
     if (!config.ok()) return config.status();
     std::vector<int> parts = options.partitions;
-    if (parts.empty())
+    if (parts.empty()) {
       for (int p = 0; p < config->partitions; ++p) parts.push_back(p);
+      known[topic] = config->partitions;
+      // topic alter replaces topic.json here: wakes a follower to look.
+      if (options.follow) (void)watcher.Watch(store.dir().TopicDir(topic));
+    }
     for (int p : parts) {
       if (p < 0 || p >= config->partitions)
         return Status::InvalidArgument("topic '" + topic + "' has no partition " + std::to_string(p) + " (it has " +
@@ -101,9 +116,29 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
   }
 
   int64_t delivered = 0;
+  int64_t checked_ms = SteadyMs();
   log::Batch batch;
   log::RecordView rec;
   for (;;) {
+    // Partitions added by topic alter while following (without -p): read
+    // from their beginning, so nothing written to them is missed.
+    if (options.follow && !known.empty() && SteadyMs() - checked_ms >= kPartitionCheckMs) {
+      checked_ms = SteadyMs();
+      for (auto& [topic, count] : known) {
+        auto config = store.Load(topic);
+        if (!config.ok()) continue;  // deleted: its readers say so
+        for (int p = count; p < config->partitions; ++p) {
+          std::string dir = store.dir().PartitionDir(topic, p);
+          KLOG_RETURN_IF_ERROR(watcher.Watch(dir));
+          Cursor c{topic, p, std::make_unique<log::PartitionReader>(dir, topic::PartitionLabel(topic, p)), INT64_MAX};
+          auto from = c.reader->StartOffset();
+          if (!from.ok()) return from.status();
+          KLOG_RETURN_IF_ERROR(c.reader->Seek(*from));
+          cursors.push_back(std::move(c));
+        }
+        count = std::max(count, config->partitions);
+      }
+    }
     bool progress = false, all_done = true;
     for (Cursor& c : cursors) {
       if (c.done) continue;

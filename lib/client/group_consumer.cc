@@ -137,6 +137,8 @@ class GroupRun {
                                                          topic::PartitionLabel(tp.first, tp.second));
       auto e = ends_.find(tp);
       if (e != ends_.end()) ps.end = e->second;
+      else if (!o_.follow) ps.end = 0;  // added since the start: not in this run's snapshot of the ends
+      else (void)watcher_.Watch(store_.dir().PartitionDir(tp.first, tp.second));  // added by topic alter
       auto c = committed->find(tp);
       std::optional<int64_t> from;
       if (c != committed->end()) {

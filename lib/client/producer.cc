@@ -58,6 +58,7 @@ Result<std::unique_ptr<Producer>> Producer::Open(const topic::TopicStore& store,
   p->parts_.resize(config->partitions);
   for (Part& part : p->parts_) part.builder = log::BatchBuilder(p->options_.batch_bytes);
   p->max_pending_ = std::max(p->options_.batch_bytes, kMaxPendingBytes);
+  p->partitions_checked_ms_ = NowMs();
   p->sticky_ = static_cast<int>(StartSeed() % static_cast<uint64_t>(config->partitions));
   return p;
 }
@@ -67,6 +68,8 @@ Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optio
   if (value.size() + (key ? key->size() : 0) > options_.max_record_bytes)
     return Status::InvalidArgument("record of " + std::to_string(value.size() + (key ? key->size() : 0)) +
                                    " bytes exceeds --max-record-size " + std::to_string(options_.max_record_bytes));
+  // The first record of a batch: nothing pending in parts_, which may grow.
+  if (order_.empty()) NoticeNewPartitions();
   int p;
   if (options_.partition) p = *options_.partition;
   else if (partition) p = *partition;
@@ -117,6 +120,17 @@ void Producer::TakePending(Job& job) {
   pending_bytes_ = 0;
   sticky_ = (sticky_ + 1) % partitions();
   sticky_bytes_ = 0;
+}
+
+void Producer::NoticeNewPartitions() {
+  int64_t now = NowMs();
+  if (now - partitions_checked_ms_ < kPartitionCheckMs) return;
+  partitions_checked_ms_ = now;
+  auto config = store_->Load(topic_);
+  if (!config.ok() || config->partitions <= partitions()) return;  // a deleted topic: the writers say so
+  size_t old = parts_.size();
+  parts_.resize(config->partitions);
+  for (size_t p = old; p < parts_.size(); ++p) parts_[p].builder = log::BatchBuilder(options_.batch_bytes);
 }
 
 Status Producer::Compress(Job& job) const {

@@ -44,6 +44,11 @@ constexpr size_t kMaxBatchBytes = size_t{64} << 20;
 constexpr size_t kMaxPendingBytes = size_t{32} << 20;
 // Keyless records to one partition before the next one takes over.
 constexpr size_t kStickyBytes = size_t{16} << 10;
+// How often a running producer looks for partitions added by `topic alter`
+// (checked at the first record of each batch): a long-running produce picks
+// them up within about this long; keyed records then map to the new count,
+// as in Kafka.
+constexpr int64_t kPartitionCheckMs = 500;
 
 struct ProducerOptions {
   std::optional<int> partition;
@@ -134,6 +139,8 @@ class Producer {
 
   Producer() = default;
   void TakePending(Job& job);
+  // Grows parts_ when the topic has more partitions now (kPartitionCheckMs).
+  void NoticeNewPartitions();
   Status Compress(Job& job) const;
   // Appends the job's batches; the records written go to *written. With
   // `sync_later`, fsync "batch" syncs are left there (PartitionWriter).
@@ -168,6 +175,7 @@ class Producer {
   }
   int sticky_ = 0;
   size_t sticky_bytes_ = 0;  // keyless bytes added to sticky_ since it took over
+  int64_t partitions_checked_ms_ = 0;
   size_t max_pending_ = kMaxPendingBytes;
   Job job_;  // the write on this thread
   std::vector<WrittenRun> written_;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <random>
 
 #include "group/journal.h"
@@ -205,13 +206,30 @@ Status Member::Rebalance(bool add_self, bool remove_self) {
   return Status::Ok();
 }
 
+bool Member::PartitionsGrew() {
+  constexpr int64_t kPartitionCheckMs = 500;
+  int64_t now = NowMs();
+  if (applied_generation_ < 0 || now - partitions_checked_ms_ < kPartitionCheckMs) return false;
+  partitions_checked_ms_ = now;
+  std::map<std::string, int> assigned;
+  for (const auto& [id, parts] : state_.assignment)
+    for (const auto& tp : parts) ++assigned[tp.first];
+  for (const auto& t : info_.topics) {
+    auto c = store_.Load(t);
+    if (c.ok() && c->partitions > assigned[t]) return true;
+  }
+  return false;
+}
+
 Status Member::Poll(const RevokeFn& on_revoke) {
   if (left_) return Status::Fenced("member " + info_.id + " has left group '" + paths_.group() + "'");
   bool expel = false;
   int64_t now = NowMs();
   for (const auto& m : state_.members)
     if (m.id != info_.id && CheckMember(paths_, m, now) != Liveness::kAlive) expel = true;
-  if (expel) {
+  // Partitions added by topic alter: a new assignment that includes them,
+  // which every member then applies (one of them notices first).
+  if (expel || PartitionsGrew()) {
     Status st = Rebalance(false, false);
     if (!st.ok()) {
       if (st.code() == Code::kFenced) ReleaseAll();

@@ -80,6 +80,9 @@ class Member {
  private:
   Member(const topic::TopicStore& store, GroupPaths paths) : store_(store), paths_(std::move(paths)) {}
   Status Rebalance(bool add_self, bool remove_self);
+  // True when a subscribed topic has more partitions than state_ assigns
+  // (topic alter --partitions): checked every kPartitionCheckMs.
+  bool PartitionsGrew();
   Status ExpelDeadOrStale(GroupState& state, int64_t now_ms, std::vector<std::string>* removed);
   void StartHeartbeat();
   void StopHeartbeat();
@@ -91,6 +94,7 @@ class Member {
   MemberOptions options_;
   os::FileLock member_lock_;
   GroupState state_;
+  int64_t partitions_checked_ms_ = 0;
   int64_t applied_generation_ = -1;
   struct StateStamp {
     int64_t ino = 0, mtime_ns = 0, size = 0;

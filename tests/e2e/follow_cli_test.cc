@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "e2e/cli_fixture.h"
+#include "e2e/group_util.h"
+#include "util/murmur2.h"
 
 namespace klog::testing {
 namespace {
@@ -192,6 +194,70 @@ TEST_CASE("consume exits at the end fixed when it started, while a producer keep
   CHECK(r.out.find("before\n") != std::string::npos);
   CHECK(Lines(r.out).size() > 1);
   for (const auto& line : Lines(r.out)) CHECK((line == "before" || line == "more"));
+}
+
+// Issue 20 item 10: partitions added by topic alter were never used by
+// running processes: consume -f, group members and produce kept the count
+// they started with. They notice within about a second now.
+TEST_CASE("topic alter --partitions: a running consume -f reads the new partitions from their start") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t"}, "old\n");
+  std::string out = k.tmp().Join("f.out");
+  KlogProcess f({"consume", "t", "-f", "--format", "%p %v\\n"}, k.Env(), out, k.tmp().Join("f.err"));
+  REQUIRE(WaitFor([&] { return ReadOrEmpty(out) == "0 old\n"; }, kStartupMs));
+  k.Ok({"topic", "alter", "t", "--partitions", "3"});
+  k.Ok({"produce", "t", "-p", "2"}, "new\n");  // perhaps before the follower looked: still read
+  CHECK(WaitFor([&] { return ReadOrEmpty(out) == "0 old\n2 new\n"; }, kAboutASecondMs));
+  // With -p the follower reads what it was told, nothing more.
+  std::string only = k.tmp().Join("p.out");
+  KlogProcess p({"consume", "t", "-f", "-p", "0"}, k.Env(), only, k.tmp().Join("p.err"));
+  REQUIRE(WaitFor([&] { return ReadOrEmpty(only) == "old\n"; }, kStartupMs));
+  k.Ok({"topic", "alter", "t", "--partitions", "4"});
+  k.Ok({"produce", "t", "-p", "3"}, "more\n");
+  CHECK(WaitFor([&] { return ReadOrEmpty(out) == "0 old\n2 new\n3 more\n"; }, kAboutASecondMs));
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  CHECK(ReadOrEmpty(only) == "old\n");
+}
+
+TEST_CASE("topic alter --partitions: running group members take the new partitions") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t", "--partitions", "2"});
+  auto a = StartMember(k, "a", {"consume", "-g", "G", "t", "-f", "--format", "%p %v\\n"});
+  auto b = StartMember(k, "b", {"consume", "-g", "G", "t", "-f", "--format", "%p %v\\n"});
+  REQUIRE(WaitFor([&] { return Settled(Describe(k, "G"), {a->proc->pid(), b->proc->pid()}, {1, 1}); }, kStartupMs));
+  k.Ok({"topic", "alter", "t", "--partitions", "4"});
+  CHECK(WaitFor([&] { return Settled(Describe(k, "G"), {a->proc->pid(), b->proc->pid()}, {2, 2}); },
+                kAboutASecondMs));
+  for (int p = 0; p < 4; ++p) k.Ok({"produce", "t", "-p", std::to_string(p)}, "v" + std::to_string(p) + "\n");
+  CHECK(WaitFor([&] { return Lines(ReadOrEmpty(a->out)).size() + Lines(ReadOrEmpty(b->out)).size() == 4; },
+                kAboutASecondMs));
+  std::string both = ReadOrEmpty(a->out) + ReadOrEmpty(b->out);
+  for (int p = 0; p < 4; ++p) CHECK(both.find(std::to_string(p) + " v" + std::to_string(p) + "\n") != std::string::npos);
+}
+
+TEST_CASE("topic alter --partitions: a running produce maps keys to the new count") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  std::string later;
+  for (int i = 0; i < 30; ++i) later += "key" + std::to_string(i) + ":v\\n";
+  // Input that pauses: one record, the alter, then more records.
+  RunResult r = k.Shell("(echo first:v; sleep 0.5; klog topic alter t --partitions 3; sleep 0.8; printf '" + later +
+                        "') | klog produce t -K :");
+  REQUIRE(r.exit_code == 0);
+  std::map<std::string, int> where;
+  for (const auto& line : Lines(k.Ok({"consume", "t", "--format", "%k %p\\n"})))
+    where[line.substr(0, line.find(' '))] = std::stoi(line.substr(line.find(' ') + 1));
+  REQUIRE(where.size() == 31);
+  CHECK(where["first"] == 0);
+  std::set<int> used;
+  for (int i = 0; i < 30; ++i) {
+    std::string key = "key" + std::to_string(i);
+    CAPTURE(key);
+    CHECK(where[key] == util::KafkaPartitionForKey(key, 3));
+    used.insert(where[key]);
+  }
+  CHECK(used.size() == 3);
 }
 
 }  // namespace klog::testing
