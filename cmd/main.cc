@@ -44,12 +44,18 @@ int main(int argc, char** argv) {
       top->footer(manual);
       for (CLI::App* sub : top->get_subcommands([](CLI::App*) { return true; })) sub->footer(manual);
     }
-    for (int i = 1; i < argc; ++i) {
-      std::string a = argv[i];
-      if (a == "--") break;
-      // CLI11 would print the version and ignore the rest.
-      if (a == "--version" && argc > 2)
-        return UsageError("--version takes nothing else (run 'klog --version' alone)");
+    {
+      // CLI11 would print the version and ignore the rest (global options
+      // such as an alias's --dir are fine).
+      bool version = false, other = false;
+      for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--") break;
+        if (a == "--version") version = true;
+        else if (a == "--dir") ++i;
+        else if (a.rfind("--dir=", 0) != 0 && a != "-q" && a != "--quiet" && a != "-v" && a != "--verbose") other = true;
+      }
+      if (version && other) return UsageError("--version takes nothing else (run 'klog --version' alone)");
     }
     try {
       app.parse(argc, argv);

@@ -303,9 +303,13 @@ TEST_CASE("golden: bad values and flags that mean nothing here are usage errors 
   }
   CHECK(k.Ok({"consume", "t"}) == "v\n");  // nothing was written by any of them
   CHECK_KLOG_ERROR(RunKlog({"--version", "extra"}), 2, "--version takes nothing else");
-  RunResult version = RunKlog({"--version"});
-  CHECK(version.exit_code == 0);
-  CHECK(version.out.rfind("klog ", 0) == 0);
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--version"}, {"--dir", k.data(), "--version"}, {"-q", "--version"}}) {
+    INFO(Join(args));
+    RunResult version = RunKlog(args);
+    CHECK(version.exit_code == 0);
+    CHECK(version.out.rfind("klog ", 0) == 0);
+  }
 }
 
 TEST_CASE("--by-duration takes Kafka's ISO-8601 form and compound durations") {
