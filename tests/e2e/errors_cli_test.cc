@@ -226,13 +226,14 @@ TEST_CASE("a read-only partition directory: produce fails with exit 1 naming it;
   CliFixture k;
   k.Ok({"topic", "create", "t", "--partitions", "2"});
   k.Ok({"produce", "t", "-p", "0", "kept"});
+  // Let the unprivileged user reach the data directory (the probe checks
+  // it), then make partition 0 read-only.
+  REQUIRE(::chmod(k.tmp().path().c_str(), 0755) == 0);
   std::string probe = AsUnprivileged(k, "--version");
   if (probe.empty() || k.Shell(probe).exit_code != 0) {
     Skip("running as root without a way to drop privileges (setpriv as nobody): read-only check did not run");
     return;
   }
-  // Let the unprivileged user reach the data directory, then make partition 0 read-only.
-  REQUIRE(::chmod(k.tmp().path().c_str(), 0755) == 0);
   REQUIRE(::chmod((k.data() + "/topics/t/0").c_str(), 0555) == 0);
   RunResult r = k.Shell(AsUnprivileged(k, "produce t -p 0 lost"));
   CHECK_KLOG_ERROR(r, 1, "topic 't' partition 0");
