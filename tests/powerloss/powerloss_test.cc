@@ -414,7 +414,7 @@ std::vector<std::string> CheckState(const Workload& wl, const Recording& rec, co
     auto [da, dr] = run({"topic", "describe", a[2], "--json"});
     auto j = nlohmann::json::parse(dr.out, nullptr, false);
     if (dr.exit_code != 0 || j.is_discarded() || !j.contains("partitions")) {
-      if (dr.exit_code != 137) bad.push_back(Show(da, dr));
+      if (dr.exit_code != 137 && !relaxed) bad.push_back(Show(da, dr));
     } else if (j["partitions"].size() != std::stoul(*(at + 1))) {
       bad.push_back("topic " + a[2] + " has " + std::to_string(j["partitions"].size()) +
                     " partitions, though `klog topic alter --partitions " + *(at + 1) + "` had finished");
@@ -460,7 +460,7 @@ std::vector<std::string> CheckState(const Workload& wl, const Recording& rec, co
     cov.commits += static_cast<long>(commits.size());
     auto [da, dr] = run({"group", "describe", group, "--json"});
     if (dr.exit_code != 0) {
-      if (dr.exit_code != 137) bad.push_back(Show(da, dr));
+      if (dr.exit_code != 137 && !relaxed) bad.push_back(Show(da, dr));
       continue;
     }
     auto j = nlohmann::json::parse(dr.out, nullptr, false);
