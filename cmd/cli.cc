@@ -24,6 +24,8 @@ int Fail(const Status& status) {
       return kExitOk;
     case Code::kBusy:
       return kExitRefused;
+    case Code::kNotSupported:  // the contract: a command this backend cannot run is a usage error
+      return kExitUsage;
     default:
       return kExitRuntime;
   }
@@ -115,7 +117,7 @@ Status Output::Flush() {
         if (dropped_ || now >= give_up_at_) {
           dropped_ = true;
           buf_.clear();
-          return Status::OutOfRange("stdout closed");
+          return Status::OutputClosed("stdout closed");
         }
         continue;  // a signal: wait on
       }
@@ -125,7 +127,7 @@ Status Output::Flush() {
     if (w < 0) {
       if (errno == EINTR) continue;
       buf_.clear();
-      if (errno == EPIPE) return Status::OutOfRange("stdout closed");
+      if (errno == EPIPE) return Status::OutputClosed("stdout closed");
       return Status::IOError(std::string("writing output: ") + std::strerror(errno));
     }
     done += static_cast<size_t>(w);
@@ -136,7 +138,7 @@ Status Output::Flush() {
 
 Status Output::FlushAndCheckReader() {
   KLOG_RETURN_IF_ERROR(Flush());
-  if (is_pipe_ && os::ReaderGone(fd_)) return Status::OutOfRange("stdout closed");
+  if (is_pipe_ && os::ReaderGone(fd_)) return Status::OutputClosed("stdout closed");
   return Status::Ok();
 }
 
@@ -144,7 +146,7 @@ int PrintAndExit(const std::string& text) {
   Output out;
   out.buffer() = text;
   Status st = out.Flush();
-  if (!st.ok() && st.code() != Code::kOutOfRange) return Fail(st);
+  if (!st.ok() && st.code() != Code::kOutputClosed) return Fail(st);
   return kExitOk;
 }
 

@@ -98,7 +98,7 @@ int ParseCompressionLevelFlag(const std::string& text);
 void CheckGroupName(const std::string& name);
 
 // Buffered stdout: large writes, no per-record system call. A closed pipe
-// turns into Status kOutOfRange ("stop quietly").
+// turns into Status kOutputClosed ("stop quietly").
 class Output {
  public:
   // `enlarge_pipe`: ask for a 1 MiB pipe (os::EnlargePipe). A group's
@@ -106,7 +106,7 @@ class Output {
   explicit Output(int fd = 1, bool enlarge_pipe = true);
   // Once *stop is set, writing waits at most grace_ms in all for a reader
   // that takes nothing; then what is left is dropped, Flush says
-  // kOutOfRange (stop quietly) and dropped() is true.
+  // kOutputClosed (stop quietly) and dropped() is true.
   void StopWithin(const std::atomic<bool>* stop, int64_t grace_ms) {
     stop_ = stop;
     grace_ms_ = grace_ms;
@@ -115,7 +115,7 @@ class Output {
   std::string& buffer() { return buf_; }
   Status MaybeFlush() { return buf_.size() >= kFlushAt ? Flush() : Status::Ok(); }
   Status Flush();
-  // Flushes, then says kOutOfRange too when the output is a pipe whose
+  // Flushes, then says kOutputClosed too when the output is a pipe whose
   // reader has gone even though nothing was left to write.
   Status FlushAndCheckReader();
   // The output's descriptor when it is a pipe or socket, else -1.

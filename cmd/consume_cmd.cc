@@ -139,14 +139,15 @@ int Run(const Globals& g, const ConsumeFlags& f) {
   if (out.dropped())
     Warn(g, "stdout's reader did not take the rest of the output within " + std::to_string(kStopGraceMs / 1000) +
                 "s of the stop signal: it was dropped" + (f.group_given ? ", its records left uncommitted" : ""));
-  if (g.verbose && (st.ok() || st.code() == Code::kOutOfRange)) {
+  // Also before a retention error (kOutOfRange): what was written is still true.
+  if (g.verbose && (st.ok() || st.code() == Code::kOutputClosed || st.code() == Code::kOutOfRange)) {
     std::string topics;
     for (const auto& t : co.topics) topics += (topics.empty() ? "'" : ", '") + t + "'";
     Note(g, "wrote " + std::to_string(sink.delivered()) + (sink.delivered() == 1 ? " record" : " records") +
                 " of topic" + (co.topics.size() == 1 ? " " : "s ") + topics + " to stdout" +
                 (!f.group_given ? "" : " for group '" + f.group + "'"));
   }
-  if (st.code() == Code::kOutOfRange && st.message() == "stdout closed") return kExitOk;
+  if (st.code() == Code::kOutputClosed) return kExitOk;
   if (!st.ok()) return Fail(st);
   return kExitOk;
 }

@@ -212,7 +212,7 @@ int RunDump(const Globals& g, const DumpFlags& f) {
                             return out.MaybeFlush();
                           });
   Status flushed = out.Flush();
-  if (st.code() == Code::kOutOfRange || flushed.code() == Code::kOutOfRange) return kExitOk;  // stdout closed
+  if (st.code() == Code::kOutputClosed || flushed.code() == Code::kOutputClosed) return kExitOk;
   if (!st.ok()) return Fail(st);
   if (!flushed.ok()) return Fail(flushed);
   return kExitOk;

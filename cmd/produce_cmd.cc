@@ -96,7 +96,7 @@ int Run(const Globals& g, const ProduceFlags& f) {
       }
       // Flushed per batch: what is printed is written, even if we die next.
       Status st = out.Flush();
-      if (st.code() != Code::kOutOfRange) return st;
+      if (st.code() != Code::kOutputClosed) return st;
       // The offsets' reader went away (`... | head -1`): the records still
       // matter more than their offsets, so keep writing all of the input.
       reader_gone = true;

@@ -156,7 +156,7 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
           break;
         }
         Status st = sink.Deliver(c.topic, c.partition, rec);
-        if (st.code() == Code::kOutOfRange) return Status::Ok();
+        if (st.code() == Code::kOutputClosed) return Status::Ok();
         KLOG_RETURN_IF_ERROR(st);
         if (options.max_messages >= 0 && ++delivered >= options.max_messages) return sink.Idle();
       }
@@ -191,7 +191,7 @@ Status Consume(const topic::TopicStore& store, const ConsumeOptions& options, Re
   // Whatever was delivered before an error still reaches stdout.
   Status flushed = sink.Idle();
   if (!st.ok()) return st;
-  return flushed.code() == Code::kOutOfRange ? Status::Ok() : flushed;
+  return flushed.code() == Code::kOutputClosed ? Status::Ok() : flushed;
 }
 
 }  // namespace klog::client

@@ -32,7 +32,7 @@ Result<int64_t> ResolveStart(const log::PartitionReader& reader, const StartSpec
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
-  // Status kOutOfRange from Deliver means "stop quietly" (e.g. closed pipe).
+  // Status kOutputClosed from Deliver or Idle means "stop quietly" (e.g. closed pipe).
   virtual Status Deliver(std::string_view topic, int partition, const log::RecordView& record) = 0;
   // Called before waiting for more input: flush what is buffered.
   virtual Status Idle() = 0;

@@ -35,7 +35,7 @@ class GroupRun {
     Status st = Loop();
     if (st.code() == Code::kFenced) return st;  // nothing of ours may be committed any more
     Status flushed = sink_.Idle();
-    if (st.ok() && !flushed.ok() && flushed.code() != Code::kOutOfRange) st = flushed;
+    if (st.ok() && !flushed.ok() && flushed.code() != Code::kOutputClosed) st = flushed;
     if (member_) {
       Status c = CommitAll();
       Status l = member_->Leave();
@@ -89,7 +89,7 @@ class GroupRun {
       if (!progress) {
         if (!o_.follow && Done()) return Status::Ok();
         Status idle = sink_.Idle();
-        if (idle.code() == Code::kOutOfRange) return Status::Ok();
+        if (idle.code() == Code::kOutputClosed) return Status::Ok();
         KLOG_RETURN_IF_ERROR(idle);
         if (SteadyMs() - last_commit_ >= o_.commit_interval_ms) KLOG_RETURN_IF_ERROR(CommitAll());
         watcher_.Wait(member_->has_pending() ? 20 : 100, sink_.output_pipe());
@@ -111,7 +111,7 @@ class GroupRun {
   Status Sync() {
     Status st = member_->Poll([this](const std::vector<TopicPartition>& revoked) {
       Status idle = sink_.Idle();  // what is committed must have been written
-      if (!idle.ok() && idle.code() != Code::kOutOfRange) return idle;
+      if (!idle.ok() && idle.code() != Code::kOutputClosed) return idle;
       group::Offsets offsets;
       for (const auto& tp : revoked) {
         auto it = parts_.find(tp);
@@ -202,7 +202,7 @@ class GroupRun {
     if (o_.exec) return Exec(tp, ps);
     for (const auto& rec : records_) {
       Status st = sink_.Deliver(tp.first, tp.second, rec);
-      if (st.code() == Code::kOutOfRange) {
+      if (st.code() == Code::kOutputClosed) {
         stop_requested_ = true;
         return Status::Ok();
       }
@@ -210,7 +210,7 @@ class GroupRun {
     }
     // Only what reached stdout is committed.
     Status idle = sink_.Idle();
-    if (idle.code() == Code::kOutOfRange) {
+    if (idle.code() == Code::kOutputClosed) {
       stop_requested_ = true;
       return Status::Ok();
     }

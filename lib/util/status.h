@@ -22,7 +22,10 @@ enum class Code {
   kPermissionDenied,
   kBusy,     // refused: someone else holds it (live group members, ...)
   kFenced,   // a member's generation is stale
-  kOutOfRange,
+  kOutOfRange,      // an offset before the log's start (deleted by retention) or past its end
+  kOutputClosed,    // the reader of our output went away: stop quietly, not an error
+  kNotSupported,    // this backend cannot do it (verify on a cluster)
+  kUnavailable,     // the backend cannot be reached now (an unreachable cluster)
 };
 
 class [[nodiscard]] Status {
@@ -47,6 +50,9 @@ class [[nodiscard]] Status {
   static Status Busy(std::string m) { return {Code::kBusy, std::move(m)}; }
   static Status Fenced(std::string m) { return {Code::kFenced, std::move(m)}; }
   static Status OutOfRange(std::string m) { return {Code::kOutOfRange, std::move(m)}; }
+  static Status OutputClosed(std::string m) { return {Code::kOutputClosed, std::move(m)}; }
+  static Status NotSupported(std::string m) { return {Code::kNotSupported, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -50,5 +50,13 @@ TEST_CASE("ok, context and the return macro") {
   CHECK(PassThrough(Status::Ok()).message() == "reached the end");
 }
 
+TEST_CASE("stop-quietly, not-supported and unavailable each have their own code") {
+  CHECK(Status::OutputClosed("stdout closed").code() == Code::kOutputClosed);
+  CHECK(Status::NotSupported("verify needs a data directory").code() == Code::kNotSupported);
+  CHECK(Status::Unavailable("no broker answered").code() == Code::kUnavailable);
+  // kOutOfRange means only an offset outside the log: nothing else shares it.
+  for (Code c : {Code::kOutputClosed, Code::kNotSupported, Code::kUnavailable}) CHECK(c != Code::kOutOfRange);
+}
+
 }  // namespace
 }  // namespace klog
