@@ -1,5 +1,4 @@
 // klog verify, klog dump, klog retention (maintenance for cron and incidents)
-#include <chrono>
 #include <climits>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +9,7 @@
 #include "log/segment_name.h"
 #include "log/verify.h"
 #include "topic/topic_store.h"
+#include "util/clock.h"
 #include "util/name.h"
 #include "util/parse.h"
 
@@ -39,11 +39,6 @@ Result<std::vector<TopicRef>> ResolveTopics(const topic::TopicStore& store, cons
     out.push_back({n, *c});
   }
   return out;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string Plural(int64_t n, const char* one, const char* many) {
@@ -230,7 +225,7 @@ int RunRetention(const Globals& g, const RetentionFlags& f) {
   topic::TopicStore store(DataDirFrom(g, DirUse::kMustExist));
   auto topics = ResolveTopics(store, f.topics);
   if (!topics.ok()) return Fail(topics.status());
-  const int64_t now = NowMs();
+  const int64_t now = util::NowMs();
   bool errors = false;
   std::vector<std::vector<std::string>> rows = {
       {"TOPIC", "PARTITION", "SEGMENT", "OFFSETS", "SIZE", "NEWEST-RECORD", "REASON"}};

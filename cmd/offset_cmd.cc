@@ -8,6 +8,7 @@
 #include "group/group_admin.h"
 #include "group/journal.h"
 #include "group/offset_reset.h"
+#include "util/clock.h"
 #include "util/name.h"
 #include "util/parse.h"
 #include "util/state_json.h"
@@ -99,7 +100,7 @@ int RunReset(const Globals& g, const ResetFlags& f) {
   std::vector<group::TopicSelection> sel;
   for (const auto& t : f.topics) sel.push_back(ParseFlag("--topic", group::ParseTopicSelection(t)));
   topic::TopicStore store(DataDirFrom(g));
-  auto plan = group::PlanReset(store, f.group, sel, spec, client::NowMs());
+  auto plan = group::PlanReset(store, f.group, sel, spec, util::NowMs());
   if (!plan.ok()) return Fail(plan.status());
   if (f.execute) {
     Status st = group::ExecuteReset(store, f.group, *plan, undo ? "undo" : "reset", group::CurrentActor());

@@ -8,6 +8,7 @@
 #include "format/record_json.h"
 #include "os/pipe.h"
 #include "os/signals.h"
+#include "util/clock.h"
 
 namespace klog::client {
 
@@ -101,7 +102,7 @@ class RecordSink {
 Status ProduceValues(const std::vector<std::string>& values, Producer& producer, const StreamOptions& options,
                      const WrittenCallback& on_written) {
   RecordSink sink(producer, options, on_written, "argument ");
-  int64_t now = NowMs();
+  int64_t now = util::NowMs();
   uint64_t n = 0;
   for (const auto& v : values) KLOG_RETURN_IF_ERROR(sink.Take(v, ++n, now));
   return sink.Flush();
@@ -125,7 +126,7 @@ Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, c
     if (stopping) {
       timeout = 0;
     } else if (producer.has_pending() || producer.writing()) {
-      int64_t wait = first_pending_ms + options.linger_ms - NowMs();
+      int64_t wait = first_pending_ms + options.linger_ms - util::NowMs();
       timeout = wait > 0 ? static_cast<int>(std::min<int64_t>(wait, 1 << 30)) : 0;
     }
     os::WaitResult ready = os::WaitResult::kReady;
@@ -150,7 +151,7 @@ Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, c
     bool eof = n == 0;
     size_t scan_from = len;
     len += static_cast<size_t>(n);
-    int64_t now = NowMs();
+    int64_t now = util::NowMs();
     bool had_pending = producer.has_pending();
     size_t start = 0;
     for (;;) {

@@ -7,14 +7,10 @@
 #include <random>
 #include <string>
 
+#include "util/clock.h"
 #include "util/murmur2.h"
 
 namespace klog::client {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 namespace {
 
@@ -58,7 +54,7 @@ Result<std::unique_ptr<Producer>> Producer::Open(const topic::TopicStore& store,
   p->parts_.resize(config->partitions);
   for (Part& part : p->parts_) part.builder = log::BatchBuilder(p->options_.batch_bytes);
   p->max_pending_ = std::max(p->options_.batch_bytes, kMaxPendingBytes);
-  p->partitions_checked_ms_ = NowMs();
+  p->partitions_checked_ms_ = util::NowMs();
   p->sticky_ = static_cast<int>(StartSeed() % static_cast<uint64_t>(config->partitions));
   return p;
 }
@@ -123,7 +119,7 @@ void Producer::TakePending(Job& job) {
 }
 
 void Producer::NoticeNewPartitions() {
-  int64_t now = NowMs();
+  int64_t now = util::NowMs();
   if (now - partitions_checked_ms_ < kPartitionCheckMs) return;
   partitions_checked_ms_ = now;
   auto config = store_->Load(topic_);
@@ -151,7 +147,7 @@ bool Producer::sync_in_background() const {
 
 Status Producer::Append(Job& job, std::vector<WrittenRun>* written, std::vector<log::PendingSync>* sync_later) {
   Status failed;
-  int64_t now = NowMs();
+  int64_t now = util::NowMs();
   std::vector<int64_t> next(partitions(), -1);  // offset of each partition's next written record
   for (size_t i = 0; i < job.batches.size(); ++i) {
     int p = job.batches[i].first;

@@ -187,6 +187,4 @@ class Producer {
   log::SyncThread syncer_;
 };
 
-int64_t NowMs();
-
 }  // namespace klog::client

@@ -1,21 +1,16 @@
 #include "group/group_admin.h"
 
-#include <chrono>
 #include <set>
 
 #include "group/offset_store.h"
 #include "group/state_store.h"
 #include "os/file.h"
+#include "util/clock.h"
 #include "util/name.h"
 
 namespace klog::group {
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status UnknownGroup(const std::string& g) { return Status::NotFound("unknown group '" + g + "'"); }
 
@@ -43,7 +38,7 @@ Result<std::vector<MemberInfo>> LiveMembers(const GroupPaths& paths) {
   auto state = LoadState(paths);
   if (!state.ok()) return state.status();
   std::vector<MemberInfo> live;
-  int64_t now = NowMs();
+  int64_t now = util::NowMs();
   for (const auto& m : state->members)
     if (IsLive(CheckMember(paths, m, now))) live.push_back(m);
   return live;
@@ -69,7 +64,7 @@ Result<GroupView> DescribeGroup(const topic::TopicStore& store, const std::strin
   GroupView v;
   v.name = group;
   v.generation = state->generation;
-  int64_t now = NowMs();
+  int64_t now = util::NowMs();
   int live = 0;
   bool settled = true;
   std::set<std::string> topics;
@@ -131,7 +126,7 @@ Status DeleteGroup(const topic::DataDir& dir, const std::string& group) {
     return Status::Busy("group '" + group + "' has live members: " + DescribeLiveMembers(*live));
   KLOG_RETURN_IF_ERROR(os::MakeDirs(dir.TrashDir()));
   // Cut short so that a 249-character name still fits NAME_MAX (255).
-  std::string trash = dir.TrashDir() + "/group." + group.substr(0, 100) + "." + std::to_string(NowMs());
+  std::string trash = dir.TrashDir() + "/group." + group.substr(0, 100) + "." + std::to_string(util::NowMs());
   KLOG_RETURN_IF_ERROR(os::Rename(paths.root(), trash));
   // The delete is durable before it is reported, as the trash is emptied.
   Status synced = os::SyncDir(dir.GroupsDir());

@@ -11,16 +11,12 @@
 #include "group/journal.h"
 #include "group/liveness.h"
 #include "group/state_store.h"
+#include "util/clock.h"
 #include "util/name.h"
 
 namespace klog::group {
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string HostName() {
   char buf[256] = {};
@@ -51,7 +47,7 @@ Result<std::unique_ptr<Member>> Member::Join(const topic::TopicStore& store, con
   m->info_.id = NewMemberId();
   m->info_.host = HostName();
   m->info_.pid = ::getpid();
-  m->info_.start_ms = NowMs();
+  m->info_.start_ms = util::NowMs();
   m->info_.topics = topics;
   m->info_.session_timeout_ms = options.session_timeout_ms;
   const GroupPaths& p = m->paths_;
@@ -163,7 +159,7 @@ Status Member::Rebalance(bool add_self, bool remove_self) {
   GroupState state = std::move(loaded).value();
   GroupState before = state;
   std::vector<std::string> removed;
-  KLOG_RETURN_IF_ERROR(ExpelDeadOrStale(state, NowMs(), &removed));
+  KLOG_RETURN_IF_ERROR(ExpelDeadOrStale(state, util::NowMs(), &removed));
   if (remove_self) {
     std::erase_if(state.members, [&](const MemberInfo& m) { return m.id == info_.id; });
   } else if (!state.FindMember(info_.id)) {
@@ -198,7 +194,7 @@ Status Member::Rebalance(bool add_self, bool remove_self) {
   for (const auto& id : removed) {
     MemberInfo m;
     m.id = id;
-    if (CheckMember(paths_, m, NowMs()) == Liveness::kDead) {
+    if (CheckMember(paths_, m, util::NowMs()) == Liveness::kDead) {
       (void)os::RemoveFile(paths_.MemberFile(id));
       (void)os::RemoveFile(paths_.MemberLock(id));
     }
@@ -208,7 +204,7 @@ Status Member::Rebalance(bool add_self, bool remove_self) {
 
 bool Member::PartitionsGrew() {
   constexpr int64_t kPartitionCheckMs = 500;
-  int64_t now = NowMs();
+  int64_t now = util::NowMs();
   if (applied_generation_ < 0 || now - partitions_checked_ms_ < kPartitionCheckMs) return false;
   partitions_checked_ms_ = now;
   std::map<std::string, int> assigned;
@@ -224,7 +220,7 @@ bool Member::PartitionsGrew() {
 Status Member::Poll(const RevokeFn& on_revoke) {
   if (left_) return Status::Fenced("member " + info_.id + " has left group '" + paths_.group() + "'");
   bool expel = false;
-  int64_t now = NowMs();
+  int64_t now = util::NowMs();
   for (const auto& m : state_.members)
     if (m.id != info_.id && CheckMember(paths_, m, now) != Liveness::kAlive) expel = true;
   // Partitions added by topic alter: a new assignment that includes them,
@@ -341,7 +337,7 @@ bool Member::HolderAlive(const std::string& id) const {
     auto info = MemberInfoFromJson(*text, paths_.MemberFile(id));
     if (info.ok() && info->id == id) m = *info;
   }
-  return CheckMember(paths_, m, NowMs()) == Liveness::kAlive;
+  return CheckMember(paths_, m, util::NowMs()) == Liveness::kAlive;
 }
 
 void Member::WriteHolder(const TopicPartition& tp, const std::string& id) {
@@ -362,7 +358,7 @@ Status Member::Commit(const Offsets& offsets) {
                           "'; its commit is refused so that it cannot overwrite its successor's progress");
   auto current = LoadOffsets(paths_);
   if (!current.ok()) return current.status();
-  JournalEntry e{.ts_ms = NowMs(), .kind = "commit", .actor = info_.id + "@" + info_.host, .changes = {}};
+  JournalEntry e{.ts_ms = util::NowMs(), .kind = "commit", .actor = info_.id + "@" + info_.host, .changes = {}};
   Offsets merged = *current;
   for (const auto& [tp, off] : offsets) {
     auto it = current->find(tp);

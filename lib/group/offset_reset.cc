@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <set>
 
@@ -12,6 +11,7 @@
 #include "group/offset_store.h"
 #include "log/partition_reader.h"
 #include "os/file.h"
+#include "util/clock.h"
 #include "util/name.h"
 #include "util/parse.h"
 
@@ -190,8 +190,7 @@ Status ExecuteReset(const topic::TopicStore& store, const std::string& group, co
   if (!current.ok()) return current.status();
   Offsets next = *current;
   JournalEntry e;
-  e.ts_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
+  e.ts_ms = util::NowMs();
   e.kind = kind;
   e.actor = actor;
   for (const auto& row : plan) {

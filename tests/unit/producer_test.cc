@@ -12,6 +12,7 @@
 #include "support/log_util.h"
 #include "support/temp_dir.h"
 #include "topic/topic_store.h"
+#include "util/clock.h"
 #include "util/murmur2.h"
 
 namespace klog::client {
@@ -118,8 +119,8 @@ TEST_CASE("keyless records of many one-record producers spread evenly over the p
   constexpr int kRuns = 200;
   std::map<int, int> per_partition;
   for (int i = 0; i < kRuns; ++i) {
-    int64_t start = NowMs();
-    while (NowMs() == start || NowMs() % 4 != 0) {
+    int64_t start = util::NowMs();
+    while (util::NowMs() == start || util::NowMs() % 4 != 0) {
     }
     auto p = Producer::Open(store, "t", ProducerOptions{});
     REQUIRE(p.ok());
