@@ -261,16 +261,21 @@ Status Member::Poll(const RevokeFn& on_revoke) {
     for (const auto& tp : owned_)
       if (!assigned.count(tp)) revoked.push_back(tp);
     if (!revoked.empty() && on_revoke) KLOG_RETURN_IF_ERROR(on_revoke(revoked));
+    // Released all the same when a holder file cannot be written (the
+    // assignment says so); the error ends this member, whose leaving frees them.
+    Status holders = Status::Ok();
     for (const auto& tp : revoked) {
       owned_.erase(tp);
       auto ll = lockless_.find(tp);
+      Status st;
       if (ll != lockless_.end()) {
-        WriteHolder(tp, ll->second);  // the expelled holder's again: free to take
+        st = WriteHolder(tp, ll->second);  // the expelled holder's again: free to take
         lockless_.erase(ll);
       } else {
-        WriteHolder(tp, "");  // released, before the lock goes
+        st = WriteHolder(tp, "");  // released, before the lock goes
         partition_locks_.erase(tp);
       }
+      if (holders.ok()) holders = st;
     }
     pending_.clear();
     for (const auto& tp : assigned)
@@ -278,6 +283,7 @@ Status Member::Poll(const RevokeFn& on_revoke) {
     applied_generation_ = state_.generation;
     info_.generation = applied_generation_;
     (void)os::WriteFileAtomic(paths_.MemberFile(info_.id), MemberInfoToJson(info_), false);
+    KLOG_RETURN_IF_ERROR(holders);
   }
   // Lockless partitions: take their lock as soon as the expelled holder lets go.
   for (auto it = lockless_.begin(); it != lockless_.end();) {
@@ -317,7 +323,8 @@ Status Member::Poll(const RevokeFn& on_revoke) {
       ++it;
       continue;
     }
-    WriteHolder(*it, info_.id);
+    // Not taken unless the file says so: the next member judges by it.
+    KLOG_RETURN_IF_ERROR(WriteHolder(*it, info_.id));
     if (lock.ok()) partition_locks_[*it] = std::move(lock).value();
     else lockless_[*it] = expelled_holder;
     owned_.insert(*it);
@@ -340,11 +347,12 @@ bool Member::HolderAlive(const std::string& id) const {
   return CheckMember(paths_, m, util::NowMs()) == Liveness::kAlive;
 }
 
-void Member::WriteHolder(const TopicPartition& tp, const std::string& id) {
+Status Member::WriteHolder(const TopicPartition& tp, const std::string& id) {
   auto f = os::File::OpenReadWrite(paths_.PartitionLock(tp.first, tp.second), false);
-  if (!f.ok()) return;
-  (void)f->Truncate(0);
-  if (!id.empty()) (void)f->WriteAt(0, id);
+  if (!f.ok()) return f.status();
+  KLOG_RETURN_IF_ERROR(f->Truncate(0));
+  if (!id.empty()) KLOG_RETURN_IF_ERROR(f->WriteAt(0, id));
+  return Status::Ok();
 }
 
 Status Member::Commit(const Offsets& offsets) {

@@ -108,8 +108,9 @@ class Member {
   std::map<TopicPartition, os::FileLock> partition_locks_;
   // Owned while an expelled member still holds the lock: that member's id.
   std::map<TopicPartition, std::string> lockless_;
-  // Writes the owner id into a partition lock file.
-  void WriteHolder(const TopicPartition& tp, const std::string& id);
+  // Writes the owner id ("" when released) into a partition lock file: the
+  // hand-over judges by it, so a failed write is an error (naming the file).
+  Status WriteHolder(const TopicPartition& tp, const std::string& id);
   // Whether the process of member `id` runs and heartbeats (an expelled but
   // stopped one does not; a member newer than state_ does).
   bool HolderAlive(const std::string& id) const;

@@ -5,6 +5,9 @@
 // The same properties with real processes are in tests/e2e/group_test.cc.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <memory>
 #include <set>
 #include <vector>
@@ -203,6 +206,33 @@ TEST_CASE("Member: a commit of unchanged offsets writes nothing") {
   auto j = ReadJournal(f.paths);
   REQUIRE(j.ok());
   CHECK(j->size() == 1);
+}
+
+}  // namespace klog::group
+
+namespace klog::group {
+
+// The hand-over judges by the id in a partition's lock file: a member that
+// cannot write it must not take the partition as if it had.
+TEST_CASE("Member: a holder id that cannot be written fails Poll, naming the lock file; nothing is taken") {
+  Fixture f;
+  auto a = f.Join();
+  struct rlimit old{};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit none = old;
+  none.rlim_cur = 0;  // every write that grows a file fails with EFBIG
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &none) == 0);
+  Status st = a->Poll(nullptr);
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::signal(SIGXFSZ, old_handler);
+  CHECK(st.code() == Code::kIOError);
+  CHECK(st.message().find(f.paths.PartitionsDir() + "/t.") != std::string::npos);
+  CHECK(st.message().find(".lock") != std::string::npos);
+  CHECK(a->owned().empty());
+  // With room again, the next Poll takes them.
+  REQUIRE(a->Poll(nullptr).ok());
+  CHECK(a->owned() == All(4));
 }
 
 }  // namespace klog::group
