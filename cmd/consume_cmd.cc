@@ -59,21 +59,6 @@ class PrintSink : public client::RecordSink {
   int64_t delivered_ = 0;
 };
 
-std::vector<int> ParsePartitionList(const std::string& text) {
-  std::vector<int> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    int p = static_cast<int>(ParseFlag("--partition", util::ParseInt(part, 0, 1 << 30)));
-    // "-p 0,0" reads partition 0 once, not each record twice.
-    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 int Run(const Globals& g, const ConsumeFlags& f) {
   client::ConsumeOptions co;
   for (const auto& t : f.topics) {
@@ -84,7 +69,7 @@ int Run(const Globals& g, const ConsumeFlags& f) {
   for (const auto& t : f.topics)
     if (std::find(co.topics.begin(), co.topics.end(), t) == co.topics.end()) co.topics.push_back(t);
   co.start = ParseFlag("--offset", client::ParseStartSpec(f.offset));
-  if (f.partitions_flag->count() > 0) co.partitions = ParsePartitionList(f.partitions);
+  if (f.partitions_flag->count() > 0) co.partitions = ParseFlag("--partition", util::ParsePartitionList(f.partitions));
   co.follow = f.follow;
   co.max_messages = f.max_messages;
   std::optional<format::OutputFormat> fmt;

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "format/group_metrics.h"
 #include "group/group_admin.h"
 #include "util/parse.h"
 #include "util/state_json.h"
@@ -67,25 +68,6 @@ nlohmann::ordered_json DescribeJson(const group::GroupView& v) {
   return j;
 }
 
-std::string DescribePrometheus(const group::GroupView& v) {
-  std::string g = "group=\"" + v.name + "\"";
-  std::string out;
-  out += "# HELP klog_group_lag Records in the log not yet committed by the group.\n# TYPE klog_group_lag gauge\n";
-  for (const auto& p : v.partitions)
-    out += "klog_group_lag{" + g + ",topic=\"" + p.topic + "\",partition=\"" + std::to_string(p.partition) + "\"} " +
-           std::to_string(p.lag) + "\n";
-  out += "# HELP klog_group_committed_offset The group's committed offset.\n# TYPE klog_group_committed_offset gauge\n";
-  for (const auto& p : v.partitions)
-    if (p.committed)
-      out += "klog_group_committed_offset{" + g + ",topic=\"" + p.topic + "\",partition=\"" +
-             std::to_string(p.partition) + "\"} " + std::to_string(*p.committed) + "\n";
-  out += "# HELP klog_group_total_lag Sum of the group's lag.\n# TYPE klog_group_total_lag gauge\n";
-  out += "klog_group_total_lag{" + g + "} " + std::to_string(v.total_lag) + "\n";
-  out += "# HELP klog_group_members Live members of the group (processes holding their lock, stopped ones included).\n# TYPE klog_group_members gauge\n";
-  out += "klog_group_members{" + g + "} " + std::to_string(v.live_members) + "\n";
-  return out;
-}
-
 }  // namespace
 
 void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
@@ -131,7 +113,7 @@ void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
         auto v = group::DescribeGroup(store, *name);
         if (!v.ok()) return Fail(v.status());
         if (*json || *format == "json") return PrintAndExit(DescribeJson(*v).dump() + "\n");
-        if (*format == "prometheus") return PrintAndExit(DescribePrometheus(*v));
+        if (*format == "prometheus") return PrintAndExit(format::GroupMetrics(*v));
         return PrintAndExit(DescribeTable(*v));
       };
     });

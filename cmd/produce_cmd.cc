@@ -60,9 +60,9 @@ int Run(const Globals& g, const ProduceFlags& f) {
     so.key_separator = f.key_separator;
   }
   for (const auto& h : f.headers) {
-    auto eq = h.find('=');
-    if (eq == std::string::npos || eq == 0) return UsageError("-H '" + h + "': expected NAME=VALUE");
-    so.headers.emplace_back(h.substr(0, eq), h.substr(eq + 1));
+    auto header = util::ParseHeader(h);
+    if (!header.ok()) return UsageError("-H " + header.status().message());
+    so.headers.push_back(std::move(*header));
   }
   so.linger_ms = ParseFlag("--linger", util::ParseDurationMs(f.linger));
 

@@ -155,7 +155,6 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
         CheckName(*name);
         topic::TopicConfig c;
         flags->ApplyTo(c);
-        c.created_ms = static_cast<int64_t>(time(nullptr)) * 1000;
         topic::TopicStore store(DataDirFrom(g));
         bool created = false;
         Status st = store.Create(*name, c, *if_not_exists, &created);
@@ -263,9 +262,9 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
         if (!c.ok()) return Fail(c.status());
         topic::TopicConfig updated = *c;
         flags->ApplyTo(updated);
-        if (updated.partitions < c->partitions)
-          return UsageError("topic '" + *name + "' has " + std::to_string(c->partitions) +
-                            " partitions; partitions can only grow");
+        // Checked here too, so that shrinking is a usage error (exit 2).
+        Status grow = topic::CheckPartitionsGrow(*name, c->partitions, updated.partitions);
+        if (!grow.ok()) return UsageError(grow.message());
         Status st = store.Alter(*name, updated);
         if (!st.ok()) return Fail(st);
         if (g.verbose) Note(g, "altered topic '" + *name + "': " + ConfigChanges(*c, updated));

@@ -23,20 +23,11 @@ Result<TopicSelection> ParseTopicSelection(const std::string& text) {
   s.topic = text.substr(0, colon);
   KLOG_RETURN_IF_ERROR(util::ValidateName(s.topic, "topic"));
   if (colon == std::string::npos) return s;
-  std::string rest = text.substr(colon + 1);
-  size_t start = 0;
-  for (;;) {
-    size_t comma = rest.find(',', start);
-    auto p = util::ParseInt(rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start), 0,
-                            1 << 30);
-    if (!p.ok())
-      return Status::InvalidArgument("'" + text + "': " + p.status().message() + " (expected TOPIC[:P[,P...]])");
-    // "t:0,0" names partition 0 once: one plan row, not two.
-    if (std::find(s.partitions.begin(), s.partitions.end(), *p) == s.partitions.end())
-      s.partitions.push_back(static_cast<int>(*p));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
+  // "t:0,0" names partition 0 once: one plan row, not two.
+  auto partitions = util::ParsePartitionList(std::string_view(text).substr(colon + 1));
+  if (!partitions.ok())
+    return Status::InvalidArgument("'" + text + "': " + partitions.status().message() + " (expected TOPIC[:P[,P...]])");
+  s.partitions = std::move(*partitions);
   return s;
 }
 

@@ -66,6 +66,12 @@ Result<TopicConfig> TopicConfigFromJson(const std::string& text, const std::stri
   return c;
 }
 
+Status CheckPartitionsGrow(const std::string& name, int current, int updated) {
+  if (updated >= current) return Status::Ok();
+  return Status::InvalidArgument("topic '" + name + "' has " + std::to_string(current) +
+                                 " partitions; partitions can only grow");
+}
+
 Status ValidateTopicConfig(const TopicConfig& c) {
   if (c.partitions < 1 || c.partitions > kMaxPartitions)
     return Status::InvalidArgument("partitions must be between 1 and " + std::to_string(kMaxPartitions));

@@ -36,5 +36,8 @@ struct TopicConfig {
 std::string TopicConfigToJson(const TopicConfig& c);
 Result<TopicConfig> TopicConfigFromJson(const std::string& text, const std::string& what);
 Status ValidateTopicConfig(const TopicConfig& c);
+// Partitions can only grow (records are routed by key modulo the count):
+// InvalidArgument naming topic `name` when `updated` is below `current`.
+Status CheckPartitionsGrow(const std::string& name, int current, int updated);
 
 }  // namespace klog::topic

@@ -12,6 +12,7 @@
 #include "log/partition_reader.h"
 #include "log/segment_name.h"
 #include "os/file.h"
+#include "util/clock.h"
 #include "util/name.h"
 
 namespace klog::topic {
@@ -50,8 +51,10 @@ Status TopicStore::Create(const std::string& name, const TopicConfig& config, bo
     (void)os::RemoveTree(tmp);
     return st;
   };
-  Status st = os::WriteFileAtomic(tmp + "/topic.json", TopicConfigToJson(config));
-  for (int p = 0; st.ok() && p < config.partitions; ++p) st = os::MakeDir(tmp + "/" + std::to_string(p));
+  TopicConfig c = config;
+  if (c.created_ms == 0) c.created_ms = util::NowMs();
+  Status st = os::WriteFileAtomic(tmp + "/topic.json", TopicConfigToJson(c));
+  for (int p = 0; st.ok() && p < c.partitions; ++p) st = os::MakeDir(tmp + "/" + std::to_string(p));
   if (st.ok()) st = os::SyncDir(tmp);  // the partition folders, created after topic.json's sync
   if (!st.ok()) return cleanup(st);
   if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir_.TopicDir(name).c_str(), RENAME_NOREPLACE) != 0) {
@@ -101,9 +104,7 @@ Status TopicStore::Alter(const std::string& name, const TopicConfig& updated) {
   }
   auto current = Load(name);
   if (!current.ok()) return current.status();
-  if (updated.partitions < current->partitions)
-    return Status::InvalidArgument("topic '" + name + "' has " + std::to_string(current->partitions) +
-                                   " partitions; partitions can only grow");
+  KLOG_RETURN_IF_ERROR(CheckPartitionsGrow(name, current->partitions, updated.partitions));
   // New partition folders first, so no reader ever sees a count without its folder.
   for (int p = current->partitions; p < updated.partitions; ++p)
     KLOG_RETURN_IF_ERROR(os::MakeDir(dir_.PartitionDir(name, p)));

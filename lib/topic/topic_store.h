@@ -36,12 +36,14 @@ class TopicStore {
   const DataDir& dir() const { return dir_; }
 
   // AlreadyExists unless if_not_exists (then *created says which).
+  // A config.created_ms of 0 is stamped with the time of creation.
   Status Create(const std::string& name, const TopicConfig& config, bool if_not_exists, bool* created);
   // Names of all topics; an absent data directory has none.
   Result<std::vector<std::string>> List() const;
   // NotFound: "unknown topic 'x'".
   Result<TopicConfig> Load(const std::string& name) const;
-  // Applies `updated`; partitions may only grow (InvalidArgument otherwise).
+  // Applies `updated`, keeping created_ms; partitions may only grow
+  // (CheckPartitionsGrow's InvalidArgument otherwise).
   Status Alter(const std::string& name, const TopicConfig& updated);
   Status Delete(const std::string& name, bool if_exists, bool* deleted);
   Result<std::vector<PartitionStats>> Describe(const std::string& name) const;

@@ -1,5 +1,6 @@
 #include "util/parse.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <limits>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace klog::util {
 namespace {
@@ -328,4 +330,31 @@ std::string FormatDurationMs(int64_t ms) {
     if (ms % u.ms == 0) return std::to_string(ms / u.ms) + u.name;
   return std::to_string(ms) + "ms";
 }
+}  // namespace klog::util
+
+namespace klog::util {
+
+Result<std::vector<int>> ParsePartitionList(std::string_view text) {
+  std::vector<int> out;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = text.find(',', start);
+    auto p = ParseInt(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start), 0,
+                      1 << 30);
+    if (!p.ok()) return p.status();
+    // Once each: "-p 0,0" must not read every record of partition 0 twice.
+    if (std::find(out.begin(), out.end(), *p) == out.end()) out.push_back(static_cast<int>(*p));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<std::pair<std::string, std::string>> ParseHeader(std::string_view text) {
+  size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0)
+    return Status::InvalidArgument("'" + std::string(text) + "': expected NAME=VALUE");
+  return std::pair<std::string, std::string>(text.substr(0, eq), text.substr(eq + 1));
+}
+
 }  // namespace klog::util

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "util/status.h"
 
@@ -19,6 +21,14 @@ Result<int64_t> ParseDurationMs(std::string_view text);
 
 // A decimal integer that must fit in int64 and lie in [min, max].
 Result<int64_t> ParseInt(std::string_view text, int64_t min, int64_t max);
+
+// "0,2,5": partition numbers in [0, 2^30], each once, in the order given
+// ("0,0" is partition 0 once). The error is ParseInt's for the bad number.
+Result<std::vector<int>> ParsePartitionList(std::string_view text);
+
+// A record header "NAME=VALUE" (-H): the name is what comes before the first
+// '=' and must not be empty; the value may be empty or hold more '='.
+Result<std::pair<std::string, std::string>> ParseHeader(std::string_view text);
 
 // ISO-8601 date-time to ms since the epoch: "2026-11-24", "2026-11-24T10:00",
 // "2026-11-24T10:00:00.123", with "Z" or "±HH:MM"/"±HHMM"/"±HH"; a space may

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "util/name.h"
 #include "util/parse.h"
@@ -223,4 +225,35 @@ TEST_CASE("ValidateName follows Kafka's rule") {
   }
   CHECK(ValidateName("..", "group").message().find("group name '..'") != std::string::npos);
   CHECK(ValidateName(std::string(250, 'x'), "topic").message().find("249") != std::string::npos);
+}
+
+TEST_CASE("ParsePartitionList: each partition once, in order; the first bad number is the error") {
+  using V = std::vector<int>;
+  CHECK(*ParsePartitionList("3") == V{3});
+  CHECK(*ParsePartitionList("2,0,5") == V{2, 0, 5});
+  CHECK(*ParsePartitionList("0,0,1,0") == V{0, 1});
+  CHECK(*ParsePartitionList("1073741824") == V{1 << 30});
+  for (const char* bad : {"", ",", "0,", ",1", "1,,2", "-1", "x", "1073741825", "1 "}) {
+    CAPTURE(bad);
+    auto r = ParsePartitionList(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kInvalidArgument);
+  }
+  auto r = ParsePartitionList("0,x");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message() == ParseInt("x", 0, 1 << 30).status().message());
+}
+
+TEST_CASE("ParseHeader: NAME=VALUE split at the first '='; a name is required") {
+  using P = std::pair<std::string, std::string>;
+  CHECK(*ParseHeader("a=b") == P{"a", "b"});
+  CHECK(*ParseHeader("a=") == P{"a", ""});
+  CHECK(*ParseHeader("a=b=c") == P{"a", "b=c"});
+  CHECK(*ParseHeader("trace id= x ") == P{"trace id", " x "});
+  for (const char* bad : {"", "a", "=b", "="}) {
+    CAPTURE(bad);
+    auto r = ParseHeader(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() == "'" + std::string(bad) + "': expected NAME=VALUE");
+  }
 }

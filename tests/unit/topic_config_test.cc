@@ -5,10 +5,21 @@
 #include <cstdint>
 #include <string>
 
+#include "support/temp_dir.h"
 #include "topic/topic_config.h"
+#include "topic/topic_store.h"
+#include "util/clock.h"
 
 namespace klog::topic {
 namespace {
+
+constexpr int64_t kFakeNow = 1'764'000'000'123;
+struct FakeClock {
+  FakeClock() {
+    util::SetClockForTesting([] { return kFakeNow; });
+  }
+  ~FakeClock() { util::SetClockForTesting(nullptr); }
+};
 
 TEST_CASE("topic.json round trip keeps every setting, the zstd level included") {
   TopicConfig c;
@@ -63,6 +74,37 @@ TEST_CASE("a zstd level outside 1-19 is refused, and is damage in topic.json") {
           "its fields)");
   }
   CHECK_FALSE(TopicConfigFromJson("{\"partitions\": 1, \"compression_level\": \"high\"}", "topic.json").ok());
+}
+
+TEST_CASE("partitions can only grow: one check, naming the topic") {
+  CHECK(CheckPartitionsGrow("events", 3, 3).ok());
+  CHECK(CheckPartitionsGrow("events", 3, 4).ok());
+  Status st = CheckPartitionsGrow("events", 3, 2);
+  CHECK(st.code() == Code::kInvalidArgument);
+  CHECK(st.message() == "topic 'events' has 3 partitions; partitions can only grow");
+}
+
+TEST_CASE("TopicStore stamps created_ms at Create by the one clock, keeps a given one, and Alter keeps it") {
+  testing::TempDir tmp;
+  TopicStore store{DataDir(tmp.path())};
+  bool created = false;
+  {
+    FakeClock fake;
+    REQUIRE(store.Create("a", TopicConfig{}, false, &created).ok());
+  }
+  CHECK(store.Load("a")->created_ms == kFakeNow);
+  TopicConfig given;
+  given.created_ms = 1234;
+  REQUIRE(store.Create("b", given, false, &created).ok());
+  CHECK(store.Load("b")->created_ms == 1234);
+  TopicConfig grown = *store.Load("a");
+  grown.partitions = 2;
+  grown.created_ms = 5;
+  REQUIRE(store.Alter("a", grown).ok());
+  CHECK(store.Load("a")->partitions == 2);
+  CHECK(store.Load("a")->created_ms == kFakeNow);
+  grown.partitions = 1;
+  CHECK(store.Alter("a", grown).message() == "topic 'a' has 2 partitions; partitions can only grow");
 }
 
 }  // namespace
