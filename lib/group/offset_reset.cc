@@ -78,63 +78,50 @@ Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargets(const Group
 
 }  // namespace
 
-Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std::string& group,
-                                       const std::vector<TopicSelection>& topics_in, const ResetSpec& spec,
-                                       int64_t now_ms) {
-  KLOG_RETURN_IF_ERROR(util::ValidateName(group, "group"));
-  GroupPaths paths(store.dir(), group);
-  if (!os::IsDir(paths.root())) return Status::NotFound("unknown group '" + group + "'");
-  // A damaged offsets.json is what a reset repairs (its error says so): the
-  // plan then starts from nothing committed.
-  bool damaged = false;
-  auto committed = LoadOffsets(paths, &damaged);
-  if (!committed.ok()) return committed.status();
-  if (damaged && spec.mode == ResetMode::kShiftBy)
-    return Status::InvalidArgument("group '" + group + "' offsets " + paths.Offsets() +
+Result<std::vector<PlanRow>> PlanFromFacts(const ResetFacts& facts, const std::vector<TopicSelection>& topics_in,
+                                           const ResetSpec& spec) {
+  const std::string& group = facts.group;
+  if (facts.damaged && spec.mode == ResetMode::kShiftBy)
+    return Status::InvalidArgument("group '" + group + "' offsets " + facts.offsets_path +
                                    " are damaged, so there is nothing to shift by; reset to a position instead "
                                    "(--to-earliest, --to-latest, --to-offset N, --to-datetime, --by-duration)");
-
-  std::map<TopicPartition, std::optional<int64_t>> undo;
   bool undoing = spec.mode == ResetMode::kPrevious || spec.mode == ResetMode::kEntry;
-  if (undoing) {
-    auto u = UndoTargets(paths, spec);
-    if (!u.ok()) return u.status();
-    undo = std::move(u).value();
-  }
   std::vector<TopicSelection> topics = topics_in;
   if (topics.empty()) {
     std::set<std::string> names;
-    for (const auto& [tp, off] : *committed) names.insert(tp.first);
-    for (const auto& [tp, off] : undo) names.insert(tp.first);
+    for (const auto& [tp, off] : facts.committed) names.insert(tp.first);
+    if (undoing)
+      for (const auto& [tp, off] : facts.undo) names.insert(tp.first);
     for (const auto& n : names) topics.push_back({n, {}});
-    if (topics.empty() && damaged)
-      return Status::NotFound("group '" + group + "' offsets " + paths.Offsets() +
+    if (topics.empty() && facts.damaged)
+      return Status::NotFound("group '" + group + "' offsets " + facts.offsets_path +
                               " are damaged, so which topics it had is unknown; name them with --topic");
     if (topics.empty()) return Status::NotFound("group '" + group + "' has no committed offsets; name a --topic");
   }
   std::vector<PlanRow> plan;
   std::set<TopicPartition> planned;  // `--topic t --topic t:0` plans t:0 once
   for (const auto& sel : topics) {
-    auto config = store.Load(sel.topic);
-    if (!config.ok()) return config.status();
+    auto count = facts.partitions(sel.topic);
+    if (!count.ok()) return count.status();
     std::vector<int> parts = sel.partitions;
     if (parts.empty())
-      for (int p = 0; p < config->partitions; ++p) parts.push_back(p);
+      for (int p = 0; p < *count; ++p) parts.push_back(p);
     for (int p : parts) {
-      if (p >= config->partitions)
+      if (p >= *count)
         return Status::InvalidArgument("topic '" + sel.topic + "' has no partition " + std::to_string(p) + " (it has " +
-                                       std::to_string(config->partitions) + ")");
-      if (undoing && !undo.count({sel.topic, p})) continue;  // untouched by what is undone
+                                       std::to_string(*count) + ")");
+      auto undo = facts.undo.find({sel.topic, p});
+      if (undoing && undo == facts.undo.end()) continue;  // untouched by what is undone
       if (!planned.insert({sel.topic, p}).second) continue;
       PlanRow row;
       row.topic = sel.topic;
       row.partition = p;
-      auto range = store.Offsets(sel.topic, p);
+      auto range = facts.range(sel.topic, p);
       if (!range.ok()) return range.status();
       row.log_start = range->start;
       row.log_end = range->end;
-      auto c = committed->find({sel.topic, p});
-      if (c != committed->end()) row.old_offset = c->second;
+      auto c = facts.committed.find({sel.topic, p});
+      if (c != facts.committed.end()) row.old_offset = c->second;
       int64_t base = row.old_offset.value_or(row.log_start);
       switch (spec.mode) {
         case ResetMode::kEarliest: row.requested = row.log_start; break;
@@ -143,15 +130,14 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
         case ResetMode::kShiftBy: row.requested = base + spec.value; break;
         case ResetMode::kDatetime:
         case ResetMode::kDuration: {
-          int64_t ts = spec.mode == ResetMode::kDatetime ? spec.value : now_ms - spec.value;
-          log::PartitionReader r(store.dir().PartitionDir(sel.topic, p), topic::PartitionLabel(sel.topic, p));
-          auto off = r.OffsetForTimestamp(ts);
+          int64_t ts = spec.mode == ResetMode::kDatetime ? spec.value : facts.now_ms - spec.value;
+          auto off = facts.offset_for_time(sel.topic, p, ts);
           if (!off.ok()) return off.status();
           row.requested = *off;
           break;
         }
         case ResetMode::kPrevious:
-        case ResetMode::kEntry: row.requested = undo[{sel.topic, p}]; break;
+        case ResetMode::kEntry: row.requested = undo->second; break;
       }
       if (row.requested) {
         row.new_offset = std::clamp(*row.requested, row.log_start, std::max(row.log_start, row.log_end));
@@ -162,6 +148,40 @@ Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std
   }
   if (plan.empty()) return Status::NotFound("nothing to reset in group '" + group + "'");
   return plan;
+}
+
+Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std::string& group,
+                                       const std::vector<TopicSelection>& topics, const ResetSpec& spec,
+                                       int64_t now_ms) {
+  KLOG_RETURN_IF_ERROR(util::ValidateName(group, "group"));
+  GroupPaths paths(store.dir(), group);
+  if (!os::IsDir(paths.root())) return Status::NotFound("unknown group '" + group + "'");
+  ResetFacts facts;
+  facts.group = group;
+  facts.offsets_path = paths.Offsets();
+  facts.now_ms = now_ms;
+  // A damaged offsets.json is what a reset repairs (its error says so): the
+  // plan then starts from nothing committed.
+  auto committed = LoadOffsets(paths, &facts.damaged);
+  if (!committed.ok()) return committed.status();
+  facts.committed = std::move(committed).value();
+  if (facts.damaged && spec.mode == ResetMode::kShiftBy) return PlanFromFacts(facts, topics, spec);  // its error
+  if (spec.mode == ResetMode::kPrevious || spec.mode == ResetMode::kEntry) {
+    auto u = UndoTargets(paths, spec);
+    if (!u.ok()) return u.status();
+    facts.undo = std::move(u).value();
+  }
+  facts.partitions = [&](const std::string& topic) -> Result<int> {
+    auto config = store.Load(topic);
+    if (!config.ok()) return config.status();
+    return config->partitions;
+  };
+  facts.range = [&](const std::string& topic, int p) { return store.Offsets(topic, p); };
+  facts.offset_for_time = [&](const std::string& topic, int p, int64_t ts) {
+    log::PartitionReader r(store.dir().PartitionDir(topic, p), topic::PartitionLabel(topic, p));
+    return r.OffsetForTimestamp(ts);
+  };
+  return PlanFromFacts(facts, topics, spec);
 }
 
 Status ExecuteReset(const topic::TopicStore& store, const std::string& group, const std::vector<PlanRow>& plan,

@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "group/assignor.h"
 #include "group/journal.h"
+#include "group/offset_store.h"
 #include "topic/topic_store.h"
 #include "util/status.h"
 
@@ -42,6 +45,30 @@ struct PlanRow {
 
 // Parses "T", "T:P" or "T:P,P,...".
 Result<TopicSelection> ParseTopicSelection(const std::string& text);
+
+// What a plan is made from. PlanReset gathers it from the data directory;
+// PlanFromFacts reads no files and no clock, so tests give it by hand.
+struct ResetFacts {
+  std::string group;
+  std::string offsets_path;  // named when offsets.json is damaged
+  Offsets committed;         // empty when damaged
+  bool damaged = false;      // offsets.json was damaged (a reset repairs it)
+  // kPrevious/kEntry: the offsets to go back to; none where nothing was
+  // committed before. Partitions not in it are left as they are.
+  std::map<TopicPartition, std::optional<int64_t>> undo;
+  int64_t now_ms = 0;        // "now" of kDuration
+  // Lookups, in the order the plan needs them (their errors end planning):
+  std::function<Result<int>(const std::string& topic)> partitions;  // a topic's partition count
+  std::function<Result<topic::OffsetRange>(const std::string& topic, int partition)> range;
+  // The first offset with a timestamp >= ts, or the end if none.
+  std::function<Result<int64_t>(const std::string& topic, int partition, int64_t ts)> offset_for_time;
+};
+
+// The plan: one row per selected partition (each once), the requested
+// offset clamped into [log_start, log_end]. `topics` empty means every topic
+// the group has committed offsets for (or, undoing, that the undo touches).
+Result<std::vector<PlanRow>> PlanFromFacts(const ResetFacts& facts, const std::vector<TopicSelection>& topics,
+                                           const ResetSpec& spec);
 
 // `topics` empty means every topic the group has committed offsets for.
 Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std::string& group,
