@@ -58,8 +58,17 @@ topic::DataDir DataDirFrom(const Globals& g, DirUse use) {
 }
 
 std::string IntRangeMessage(const std::string& flag, const std::string& text, int64_t min, int64_t max) {
-  std::string range = max == INT64_MAX ? "a whole number of at least " + std::to_string(min)
-                                       : "between " + std::to_string(min) + " and " + std::to_string(max);
+  // A number too large for int64 is not told "at least MIN", which it is:
+  // name the real maximum then.
+  bool too_large = false;
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    std::string digits = text.substr(std::min(text.find_first_not_of('0'), text.size()));
+    const std::string top = std::to_string(INT64_MAX);
+    too_large = digits.size() > top.size() || (digits.size() == top.size() && digits > top);
+  }
+  std::string range = max == INT64_MAX && !too_large
+                          ? "a whole number of at least " + std::to_string(min)
+                          : "between " + std::to_string(min) + " and " + std::to_string(max);
   return flag + ": must be " + range + ", not '" + text + "'";
 }
 

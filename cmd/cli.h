@@ -59,7 +59,8 @@ T ParseFlag(const std::string& flag, const Result<T>& parsed) {
 }
 
 // "FLAG: must be between MIN and MAX, not 'TEXT'" (or "a whole number of at
-// least MIN" when there is no real maximum).
+// least MIN" when there is no real maximum and TEXT is not a number too large
+// for it).
 std::string IntRangeMessage(const std::string& flag, const std::string& text, int64_t min, int64_t max);
 
 // An integer option whose value must lie in [min, max], checked when it is
