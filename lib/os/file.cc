@@ -231,8 +231,12 @@ std::string JoinPath(const std::string& a, const std::string& b) {
   return a + "/" + b;
 }
 
-Status SyncDir(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+namespace {
+
+// fsync(2) of what `path` names, opened with `flags`; EINVAL (a file system
+// that cannot sync) is no error.
+Status SyncOpened(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
   if (fd < 0) return ErrnoStatus("open", path, errno);
   int r = ::fsync(fd);
   int err = errno;
@@ -240,6 +244,12 @@ Status SyncDir(const std::string& path) {
   if (r != 0 && err != EINVAL) return ErrnoStatus("fsync", path, err);
   return Status::Ok();
 }
+
+}  // namespace
+
+Status SyncDir(const std::string& path) { return SyncOpened(path, O_DIRECTORY); }
+
+Status SyncPath(const std::string& path) { return SyncOpened(path, O_NOFOLLOW); }
 
 namespace {
 

@@ -104,6 +104,9 @@ Status MakeDir(const std::string& path);
 Status RemoveTree(const std::string& path);
 Status RemoveFile(const std::string& path);  // ok if it was already gone
 Status SyncDir(const std::string& path);
+// Syncs a file by path (data and metadata: fsync(2)); for files another
+// process wrote and this one must make durable before relying on them.
+Status SyncPath(const std::string& path);
 Status Rename(const std::string& from, const std::string& to);
 std::string Dirname(const std::string& path);
 std::string JoinPath(const std::string& a, const std::string& b);

@@ -22,8 +22,5 @@ struct FileId {
 Result<FileId> IdOfPath(const std::string& path);
 // What an open descriptor refers to (it may have been unlinked since).
 Result<FileId> IdOfFile(const File& file);
-// Syncs a file by path (data and metadata: fsync(2)); for files another
-// process wrote and this one must make durable before relying on them.
-Status SyncPath(const std::string& path);
 
 }  // namespace klog::os

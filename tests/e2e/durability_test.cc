@@ -266,17 +266,34 @@ TEST_CASE("durability: a gap between segments is reported, never hangs a reader,
 
 // ---- 19.4 and 19.14: a topic deleted under a running producer ---------------
 
+// A producer of topic 't' reading a fifo, with one record written and
+// reported ("0 0"); the test goes on writing to `fd`.
+struct FifoProducer {
+  explicit FifoProducer(Dur& k)
+      : fifo(MakeFifo(k)),
+        p({"produce", "t", "--linger", "10ms", "--print-offsets"}, k.Env(), k.tmp().Join("out"), k.tmp().Join("err"),
+          fifo) {
+    fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, "a\n", 2) == 2);
+    CHECK(WaitFor([&] { return ReadOrEmpty(k.tmp().Join("out")) == "0 0\n"; }, 10000));
+  }
+  static std::string MakeFifo(Dur& k) {
+    k.Ok({"topic", "create", "t"});
+    std::string path = k.tmp().Join("fifo");
+    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+    return path;
+  }
+  std::string fifo;
+  KlogProcess p;
+  int fd = -1;
+};
+
 TEST_CASE("durability: a topic deleted and created again under a running producer makes it fail saying so") {
   Dur k;
-  k.Ok({"topic", "create", "t"});
-  const std::string fifo = k.tmp().Join("fifo");
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  KlogProcess p({"produce", "t", "--linger", "10ms", "--print-offsets"}, k.Env(), k.tmp().Join("out"),
-                k.tmp().Join("err"), fifo);
-  int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
-  REQUIRE(fd >= 0);
-  REQUIRE(::write(fd, "a\n", 2) == 2);
-  CHECK(WaitFor([&] { return ReadOrEmpty(k.tmp().Join("out")) == "0 0\n"; }, 10000));
+  FifoProducer f(k);
+  int fd = f.fd;
+  KlogProcess& p = f.p;
   k.Ok({"topic", "delete", "t"});
   k.Ok({"topic", "create", "t"});
   REQUIRE(::write(fd, "b\n", 2) == 2);
@@ -294,15 +311,9 @@ TEST_CASE("durability: a topic deleted and created again under a running produce
 
 TEST_CASE("durability: a topic deleted under a running producer: the error says so, not 'writer.lock: No such file'") {
   Dur k;
-  k.Ok({"topic", "create", "t"});
-  const std::string fifo = k.tmp().Join("fifo");
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  KlogProcess p({"produce", "t", "--linger", "10ms", "--print-offsets"}, k.Env(), k.tmp().Join("out"),
-                k.tmp().Join("err"), fifo);
-  int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
-  REQUIRE(fd >= 0);
-  REQUIRE(::write(fd, "a\n", 2) == 2);
-  CHECK(WaitFor([&] { return ReadOrEmpty(k.tmp().Join("out")) == "0 0\n"; }, 10000));
+  FifoProducer f(k);
+  int fd = f.fd;
+  KlogProcess& p = f.p;
   k.Ok({"topic", "delete", "t"});
   REQUIRE(::write(fd, "b\n", 2) == 2);
   ::close(fd);
