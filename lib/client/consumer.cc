@@ -65,6 +65,10 @@ struct Cursor {
   std::unique_ptr<log::PartitionReader> reader;
   int64_t stop_at;  // exclusive; INT64_MAX when following
   bool done = false;
+  // Following: read only when inotify says its directory changed, until it
+  // has nothing more (with 10,000 idle partitions, reading each on every
+  // wake-up cost a twentieth of a core).
+  bool active = true;
 };
 
 }  // namespace
@@ -73,6 +77,9 @@ namespace {
 
 // How often a follower looks for partitions added by topic alter.
 constexpr int64_t kPartitionCheckMs = 500;
+// Watch tag of a topic directory (topic.json); partitions' tags are their
+// index in `cursors`.
+constexpr uint64_t kTopicDirTag = UINT64_MAX;
 
 int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -92,7 +99,7 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
       for (int p = 0; p < config->partitions; ++p) parts.push_back(p);
       known[topic] = config->partitions;
       // topic alter replaces topic.json here: wakes a follower to look.
-      if (options.follow) (void)watcher.Watch(store.dir().TopicDir(topic));
+      if (options.follow) (void)watcher.Watch(store.dir().TopicDir(topic), kTopicDirTag);
     }
     for (int p : parts) {
       if (p < 0 || p >= config->partitions)
@@ -100,7 +107,7 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
                                        std::to_string(config->partitions) + ")");
       std::string dir = store.dir().PartitionDir(topic, p);
       // Watch before the first read, so no append between read and wait is missed.
-      if (options.follow) KLOG_RETURN_IF_ERROR(watcher.Watch(dir));
+      if (options.follow) KLOG_RETURN_IF_ERROR(watcher.Watch(dir, cursors.size()));
       Cursor c{topic, p, std::make_unique<log::PartitionReader>(dir, topic::PartitionLabel(topic, p)), INT64_MAX};
       auto from = ResolveStart(*c.reader, options.start);
       if (!from.ok()) return from.status();
@@ -119,6 +126,7 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
   int64_t checked_ms = SteadyMs();
   log::Batch batch;
   log::RecordView rec;
+  os::DirWatcher::Changes changes;
   for (;;) {
     // Partitions added by topic alter while following (without -p): read
     // from their beginning, so nothing written to them is missed.
@@ -129,7 +137,7 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
         if (!config.ok()) continue;  // deleted: its readers say so
         for (int p = count; p < config->partitions; ++p) {
           std::string dir = store.dir().PartitionDir(topic, p);
-          KLOG_RETURN_IF_ERROR(watcher.Watch(dir));
+          KLOG_RETURN_IF_ERROR(watcher.Watch(dir, cursors.size()));
           Cursor c{topic, p, std::make_unique<log::PartitionReader>(dir, topic::PartitionLabel(topic, p)), INT64_MAX};
           auto from = c.reader->StartOffset();
           if (!from.ok()) return from.status();
@@ -143,11 +151,15 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
     for (Cursor& c : cursors) {
       if (c.done) continue;
       all_done = false;
+      if (!c.active) continue;
       if (stop && stop->load()) return sink.Idle();
       int64_t skip_below;
       auto more = c.reader->Next(batch, &skip_below);
       if (!more.ok()) return more.status();
-      if (!*more) continue;
+      if (!*more) {
+        c.active = !options.follow;  // until its directory changes again
+        continue;
+      }
       progress = true;
       while (batch.Next(rec)) {
         if (rec.offset < skip_below) continue;
@@ -177,7 +189,13 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
       }
       KLOG_RETURN_IF_ERROR(sink.Idle());
       if (stop && stop->load()) return Status::Ok();
-      watcher.Wait(1000, sink.output_pipe());
+      changes.tags.clear();
+      changes.overflow = false;
+      watcher.Wait(1000, sink.output_pipe(), &changes);
+      for (uint64_t tag : changes.tags)
+        if (tag < cursors.size()) cursors[tag].active = true;
+      if (changes.overflow)
+        for (Cursor& c : cursors) c.active = true;
     }
   }
 }

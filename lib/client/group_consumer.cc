@@ -5,6 +5,7 @@
 #include <climits>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "os/inotify.h"
 #include "os/process.h"
@@ -25,6 +26,10 @@ struct PartState {
   int64_t committed = -1;
   int64_t end = INT64_MAX;
 };
+
+// Watch tag of the group directory (state.json); a partition's tag is its
+// index in GroupRun::tags_.
+constexpr uint64_t kGroupDirTag = UINT64_MAX;
 
 class GroupRun {
  public:
@@ -52,7 +57,8 @@ class GroupRun {
       if (!c.ok()) return c.status();
       for (int p = 0; p < c->partitions; ++p) {
         std::string dir = store_.dir().PartitionDir(t, p);
-        KLOG_RETURN_IF_ERROR(watcher_.Watch(dir));
+        KLOG_RETURN_IF_ERROR(watcher_.Watch(dir, TagOf({t, p})));
+        watched_.insert({t, p});
         if (!o_.follow) {
           log::PartitionReader r(dir, topic::PartitionLabel(t, p));
           auto end = r.EndOffset();
@@ -64,7 +70,7 @@ class GroupRun {
     auto m = group::Member::Join(store_, o_.group, o_.topics, o_.member);
     if (!m.ok()) return m.status();
     member_ = std::move(m).value();
-    (void)watcher_.Watch(member_->paths().root());
+    (void)watcher_.Watch(member_->paths().root(), kGroupDirTag);
     int64_t last_sync = -1;
     for (;;) {
       if ((stop_ && stop_->load()) || stop_requested_) return Status::Ok();
@@ -74,16 +80,22 @@ class GroupRun {
         last_sync = now;
       }
       bool progress = false;
-      std::vector<TopicPartition> keys;
-      for (const auto& [tp, ps] : parts_) keys.push_back(tp);
+      // Following, only the partitions whose directory changed are read
+      // (until they have nothing more): an idle member of 10,000 partitions
+      // costs nothing per partition. Without -f every unfinished one is.
+      std::vector<TopicPartition> keys(active_.begin(), active_.end());
       for (const auto& tp : keys) {
         if (stop_ && stop_->load()) return Status::Ok();
         if (member_->StateChanged()) KLOG_RETURN_IF_ERROR(Sync());  // generation check before each batch
         auto it = parts_.find(tp);
-        if (it == parts_.end() || it->second.position >= it->second.end) continue;
-        bool delivered = false;
-        KLOG_RETURN_IF_ERROR(ReadAndDeliver(tp, it->second, &delivered));
+        if (it == parts_.end() || it->second.position >= it->second.end) {
+          active_.erase(tp);
+          continue;
+        }
+        bool delivered = false, more = false;
+        KLOG_RETURN_IF_ERROR(ReadAndDeliver(tp, it->second, &delivered, &more));
         progress |= delivered;
+        if (!more && o_.follow && watched_.count(tp)) active_.erase(tp);
         if (Reached() || stop_requested_) return Status::Ok();
       }
       if (!progress) {
@@ -92,7 +104,13 @@ class GroupRun {
         if (idle.code() == Code::kOutputClosed) return Status::Ok();
         KLOG_RETURN_IF_ERROR(idle);
         if (SteadyMs() - last_commit_ >= o_.commit_interval_ms) KLOG_RETURN_IF_ERROR(CommitAll());
-        watcher_.Wait(member_->has_pending() ? 20 : 100, sink_.output_pipe());
+        changes_.tags.clear();
+        changes_.overflow = false;
+        watcher_.Wait(member_->has_pending() ? 20 : 100, sink_.output_pipe(), &changes_);
+        for (uint64_t tag : changes_.tags)
+          if (tag < tags_.size() && parts_.count(tags_[tag])) active_.insert(tags_[tag]);
+        if (changes_.overflow)
+          for (const auto& [tp, ps] : parts_) active_.insert(tp);
       }
     }
   }
@@ -100,6 +118,13 @@ class GroupRun {
   bool stopping() const { return stop_ && stop_->load(); }
 
   bool Reached() const { return o_.max_messages >= 0 && delivered_ >= o_.max_messages; }
+
+  // A partition's watch tag: its index in tags_.
+  uint64_t TagOf(const TopicPartition& tp) {
+    auto [it, added] = tag_of_.emplace(tp, tags_.size());
+    if (added) tags_.push_back(tp);
+    return it->second;
+  }
 
   bool Done() const {
     if (member_->has_pending() || member_->StateChanged()) return false;
@@ -122,8 +147,17 @@ class GroupRun {
       return c;
     });
     if (!st.ok()) return st;
-    for (auto it = parts_.begin(); it != parts_.end();)
-      it = member_->owned().count(it->first) ? std::next(it) : parts_.erase(it);
+    // Only when what we own changed: walking 10,000 partitions ten times a
+    // second was most of an idle member's cost.
+    if (member_->owned_version() == owned_version_) return Status::Ok();
+    for (auto it = parts_.begin(); it != parts_.end();) {
+      if (member_->owned().count(it->first)) {
+        ++it;
+      } else {
+        active_.erase(it->first);
+        it = parts_.erase(it);
+      }
+    }
     std::optional<group::Offsets> committed;
     for (const auto& tp : member_->owned()) {
       if (parts_.count(tp)) continue;
@@ -138,7 +172,9 @@ class GroupRun {
       auto e = ends_.find(tp);
       if (e != ends_.end()) ps.end = e->second;
       else if (!o_.follow) ps.end = 0;  // added since the start: not in this run's snapshot of the ends
-      else (void)watcher_.Watch(store_.dir().PartitionDir(tp.first, tp.second));  // added by topic alter
+      else if (!watched_.count(tp) &&
+               watcher_.Watch(store_.dir().PartitionDir(tp.first, tp.second), TagOf(tp)).ok())  // added by topic alter
+        watched_.insert(tp);
       auto c = committed->find(tp);
       std::optional<int64_t> from;
       if (c != committed->end()) {
@@ -147,7 +183,9 @@ class GroupRun {
       }
       KLOG_RETURN_IF_ERROR(Position(ps, from));
       parts_.emplace(tp, std::move(ps));
+      active_.insert(tp);
     }
+    owned_version_ = member_->owned_version();
     return Status::Ok();
   }
 
@@ -172,17 +210,23 @@ class GroupRun {
                 (o_.reset == OffsetReset::kEarliest ? "earliest" : "latest") + ")");
     }
     ps.position = at;
+    moved_ = true;
     return ps.reader->Seek(at);
   }
 
-  Status ReadAndDeliver(const TopicPartition& tp, PartState& ps, bool* delivered) {
+  // *more: whether the partition may have more to read now.
+  Status ReadAndDeliver(const TopicPartition& tp, PartState& ps, bool* delivered, bool* more_now) {
+    *more_now = true;
     int64_t skip_below;
     auto more = ps.reader->Next(batch_, &skip_below);
     if (!more.ok()) {
       if (more.status().code() == Code::kOutOfRange) return Position(ps, std::nullopt);  // deleted by retention
       return more.status();
     }
-    if (!*more) return Status::Ok();
+    if (!*more) {
+      *more_now = false;
+      return Status::Ok();
+    }
     records_.clear();
     log::RecordView r;
     while (batch_.Next(r)) {
@@ -196,6 +240,7 @@ class GroupRun {
                                 batch_.status().message());
     if (records_.empty()) {
       ps.position = std::min(ps.end, batch_.header().next_offset());
+      moved_ = true;
       return Status::Ok();
     }
     *delivered = true;
@@ -217,6 +262,7 @@ class GroupRun {
     KLOG_RETURN_IF_ERROR(idle);
     delivered_ += static_cast<int64_t>(records_.size());
     ps.position = records_.back().offset + 1;
+    moved_ = true;
     if (Reached() || SteadyMs() - last_commit_ >= o_.commit_interval_ms) return CommitAll();
     return Status::Ok();
   }
@@ -245,6 +291,7 @@ class GroupRun {
                                "; that offset is left uncommitted");
       delivered_ += static_cast<int64_t>(n);
       ps.position = records_[i + n - 1].offset + 1;
+      moved_ = true;
       KLOG_RETURN_IF_ERROR(CommitAll());
     }
     return Status::Ok();
@@ -252,13 +299,17 @@ class GroupRun {
 
   Status CommitAll() {
     last_commit_ = SteadyMs();
-    if (!member_) return Status::Ok();
+    if (!member_ || !moved_) return Status::Ok();  // idle: no walk over every partition
     group::Offsets offsets;
     for (const auto& [tp, ps] : parts_)
       if (ps.position != ps.committed) offsets[tp] = ps.position;
-    if (offsets.empty()) return Status::Ok();
+    if (offsets.empty()) {
+      moved_ = false;
+      return Status::Ok();
+    }
     KLOG_RETURN_IF_ERROR(member_->Commit(offsets));
     for (auto& [tp, ps] : parts_) ps.committed = ps.position;
+    moved_ = false;
     return Status::Ok();
   }
 
@@ -270,11 +321,21 @@ class GroupRun {
   std::unique_ptr<group::Member> member_;
   std::map<TopicPartition, int64_t> ends_;
   std::map<TopicPartition, PartState> parts_;
+  // Owned partitions to read on the next round (see Loop).
+  std::set<TopicPartition> active_;
+  // Partitions whose directory is watched (a watch can fail: the partition
+  // is then read on every round).
+  std::set<TopicPartition> watched_;
+  std::vector<TopicPartition> tags_;
+  std::map<TopicPartition, uint64_t> tag_of_;
+  os::DirWatcher::Changes changes_;
+  uint64_t owned_version_ = UINT64_MAX;  // of member_->owned() when parts_ was last matched to it
   log::Batch batch_;
   std::vector<log::RecordView> records_;
   std::string input_;
   int64_t delivered_ = 0;
   int64_t last_commit_ = 0;
+  bool moved_ = false;  // a position changed since CommitAll last matched them to what is committed
   bool stop_requested_ = false;
 };
 

@@ -96,16 +96,21 @@ void Member::StartHeartbeat() {
   std::string path = paths_.MemberFile(info_.id);
   int64_t interval = options_.heartbeat_interval_ms;
   heartbeat_ = std::thread([this, path, interval] {
+    std::unique_lock<std::mutex> lock(heartbeat_mu_);
     while (!stop_heartbeat_.load()) {
       ::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);  // the heartbeat is the mtime
-      for (int64_t slept = 0; slept < interval && !stop_heartbeat_.load(); slept += 10)
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(10, interval - slept)));
+      // Woken by StopHeartbeat, not by polling the flag every 10 ms.
+      heartbeat_cv_.wait_for(lock, std::chrono::milliseconds(interval), [this] { return stop_heartbeat_.load(); });
     }
   });
 }
 
 void Member::StopHeartbeat() {
-  stop_heartbeat_ = true;
+  {
+    std::lock_guard<std::mutex> lock(heartbeat_mu_);
+    stop_heartbeat_ = true;
+  }
+  heartbeat_cv_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
 }
 
@@ -113,6 +118,7 @@ void Member::ReleaseAll() {
   partition_locks_.clear();
   lockless_.clear();
   owned_.clear();
+  ++owned_version_;
   pending_.clear();
 }
 
@@ -207,12 +213,16 @@ bool Member::PartitionsGrew() {
   int64_t now = util::NowMs();
   if (applied_generation_ < 0 || now - partitions_checked_ms_ < kPartitionCheckMs) return false;
   partitions_checked_ms_ = now;
-  std::map<std::string, int> assigned;
-  for (const auto& [id, parts] : state_.assignment)
-    for (const auto& tp : parts) ++assigned[tp.first];
+  // Counted once per state read, not on every check (10,000 partitions).
+  if (!assigned_counted_) {
+    assigned_.clear();
+    for (const auto& [id, parts] : state_.assignment)
+      for (const auto& tp : parts) ++assigned_[tp.first];
+    assigned_counted_ = true;
+  }
   for (const auto& t : info_.topics) {
     auto c = store_.Load(t);
-    if (c.ok() && c->partitions > assigned[t]) return true;
+    if (c.ok() && c->partitions > assigned_[t]) return true;
   }
   return false;
 }
@@ -247,6 +257,7 @@ Status Member::Poll(const RevokeFn& on_revoke) {
       if (!s.ok()) return s.status();
     }
     state_ = std::move(s).value();
+    assigned_counted_ = false;
   }
   if (!state_.FindMember(info_.id)) {
     ReleaseAll();
@@ -266,6 +277,7 @@ Status Member::Poll(const RevokeFn& on_revoke) {
     Status holders = Status::Ok();
     for (const auto& tp : revoked) {
       owned_.erase(tp);
+      ++owned_version_;
       auto ll = lockless_.find(tp);
       Status st;
       if (ll != lockless_.end()) {
@@ -328,6 +340,7 @@ Status Member::Poll(const RevokeFn& on_revoke) {
     if (lock.ok()) partition_locks_[*it] = std::move(lock).value();
     else lockless_[*it] = expelled_holder;
     owned_.insert(*it);
+    ++owned_version_;
     it = pending_.erase(it);
   }
   return Status::Ok();
@@ -350,8 +363,19 @@ bool Member::HolderAlive(const std::string& id) const {
 Status Member::WriteHolder(const TopicPartition& tp, const std::string& id) {
   auto f = os::File::OpenReadWrite(paths_.PartitionLock(tp.first, tp.second), false);
   if (!f.ok()) return f.status();
-  KLOG_RETURN_IF_ERROR(f->Truncate(0));
-  if (!id.empty()) KLOG_RETURN_IF_ERROR(f->WriteAt(0, id));
+  if (id.empty()) return f->Truncate(0);
+  // An id is written over the old one, then the file cut to its length:
+  // emptying it first made ext4 free the file's block (a discard, on some
+  // mounts waited for) and write the new one back on close, milliseconds
+  // per partition, so 5,000 partitions of a dead member took seconds to
+  // take over. A reader in between may see a mix of the two names: no
+  // member and not alive, so it decides as it would on the name replaced
+  // (a dead or expelled holder) or on the one written (an expelled holder
+  // written back on revoke).
+  KLOG_RETURN_IF_ERROR(f->WriteAt(0, id));
+  auto size = f->Size();
+  if (!size.ok()) return size.status();
+  if (*size > id.size()) KLOG_RETURN_IF_ERROR(f->Truncate(id.size()));
   return Status::Ok();
 }
 

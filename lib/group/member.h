@@ -30,9 +30,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -68,6 +71,8 @@ class Member {
 
   // Partitions this member may read now (assigned and taken over).
   const std::set<TopicPartition>& owned() const { return owned_; }
+  // Changes whenever owned() does: callers skip matching it when it did not.
+  uint64_t owned_version() const { return owned_version_; }
   // Assigned but still waiting for the previous owner to let go.
   bool has_pending() const { return !pending_.empty(); }
   // True when state.json changed since this member last read it.
@@ -95,6 +100,8 @@ class Member {
   os::FileLock member_lock_;
   GroupState state_;
   int64_t partitions_checked_ms_ = 0;
+  std::map<std::string, int> assigned_;  // partitions per topic in state_.assignment
+  bool assigned_counted_ = false;        // of the state_ read last
   int64_t applied_generation_ = -1;
   struct StateStamp {
     int64_t ino = 0, mtime_ns = 0, size = 0;
@@ -104,6 +111,7 @@ class Member {
   // `rebuilt` (if given) whether it was damaged and rebuilt (state_store.h).
   Result<GroupState> ReadState(StateStamp* stamp, bool* rebuilt);
   std::set<TopicPartition> owned_;
+  uint64_t owned_version_ = 0;
   std::set<TopicPartition> pending_;
   std::map<TopicPartition, os::FileLock> partition_locks_;
   // Owned while an expelled member still holds the lock: that member's id.
@@ -118,6 +126,8 @@ class Member {
 
   std::thread heartbeat_;
   std::atomic<bool> stop_heartbeat_{false};
+  std::mutex heartbeat_mu_;
+  std::condition_variable heartbeat_cv_;
 };
 
 }  // namespace klog::group
