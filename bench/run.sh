@@ -60,6 +60,11 @@ case $mode in
   default) n100=1000000; n1k=1000000; reps=${reps:-3}; warm=1; lat_count=1000; open_reps=7; big_copies=2 ;;
   full) n100=1000000; n1k=1000000; reps=${reps:-3}; warm=1; lat_count=2000; open_reps=9; big_copies=10 ;;
 esac
+# Many partitions (issue 20.17): idle CPU over idle_secs, and failover.
+case $mode in
+  smoke) scale_parts=500; idle_secs=2 ;;
+  *) scale_parts=10000; idle_secs=10 ;;
+esac
 case $reps in ''|*[!0-9]*|0) die "--reps: expected a positive number" ;; esac
 
 # ---------------------------------------------------------------- binaries
@@ -368,12 +373,13 @@ K topic delete p1 >/dev/null 2>&1
 
 # ---------------------------------------------------------------- group failover
 label="group failover after kill -9 of a member"
+fo=()
 if "$klog" consume --help 2>/dev/null | grep -q -- '--group'; then
   say "$label"
-  fo=()
   for ((i = 1; i <= reps; i++)); do
     fresh_topic fo --partitions 2 || break
-    ms=$("$failover_drv" --klog "$klog" --dir "$work/data" --topic fo --group "bench$i") || break
+    out=$("$failover_drv" --klog "$klog" --dir "$work/data" --topic fo --group "bench$i") || break
+    read -r ms _ <<<"$out"
     fo+=("$ms")
   done
   if [ "${#fo[@]}" = "$reps" ]; then
@@ -387,6 +393,80 @@ if "$klog" consume --help 2>/dev/null | grep -q -- '--group'; then
 else
   row "$label" "not measured: needs consumer groups (issue 4)" "—" "—" "≤ 500 ms" "—"
 fi
+
+# ---------------------------------------------------------------- many partitions
+# Idle cost: CPU used over idle_secs by a group member and a plain follower
+# of a quiet topic of scale_parts partitions, once their start-up is over;
+# the baseline is `tail -F` of one file, measured over the same seconds.
+# Read from /proc/PID/stat (user + system, all threads).
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+# settle PID: waits (at most 120 s) until PID used under 2% of a core in a second.
+settle() {
+  local i a b
+  for ((i = 0; i < 120; i++)); do
+    a=$(ticks "$1") || return 1
+    sleep 1
+    b=$(ticks "$1") || return 1
+    [ $(( (b - a) * 100 )) -lt $(( 2 * $(getconf CLK_TCK) )) ] && return 0
+  done
+  return 1
+}
+label="idle \`consume -g -f\` member and \`consume -f\` follower, $(commas $scale_parts) partitions"
+say "$label"
+scale_ok=0
+if fresh_topic scale --partitions "$scale_parts"; then
+  : >"$work/idle.txt"
+  "$klog" --dir "$work/data" consume scale -g idle -f >/dev/null 2>&1 & mp=$!
+  "$klog" --dir "$work/data" consume scale -f >/dev/null 2>&1 & fp=$!
+  tail -F -n 0 "$work/idle.txt" >/dev/null 2>&1 & tp=$!
+  bg_pids+=("$mp" "$fp" "$tp")
+  if settle "$mp" && settle "$fp"; then
+    m0=$(ticks "$mp") f0=$(ticks "$fp") t0=$(ticks "$tp")
+    sleep "$idle_secs"
+    m1=$(ticks "$mp") f1=$(ticks "$fp") t1=$(ticks "$tp")
+    if [ -n "$m1" ] && [ -n "$f1" ] && [ -n "$t1" ]; then
+      hz=$(getconf CLK_TCK)
+      mpct=$(calc "($m1 - $m0) * 100 / $hz / $idle_secs") fpct=$(calc "($f1 - $f0) * 100 / $hz / $idle_secs")
+      tpct=$(calc "($t1 - $t0) * 100 / $hz / $idle_secs")
+      say "  over $idle_secs s: member $mpct%, follower $fpct%, tail -F $tpct% of a core"
+      row "$label" "member $(fmt %.1f "$mpct")%, follower $(fmt %.1f "$fpct")% of a core" \
+          "\`tail -F\` of one file: $(fmt %.1f "$tpct")%" "—" "≤ 1% of a core each" \
+          "$(met eval "le $mpct 1 && le $fpct 1")"
+      scale_ok=1
+    fi
+  fi
+  kill "$mp" "$fp" "$tp" 2>/dev/null
+  wait "$mp" "$fp" "$tp" 2>/dev/null
+  bg_pids=()
+fi
+[ "$scale_ok" = 1 ] || fail_row "$label"
+
+# Failover at scale_parts partitions: two members, a record every 2 ms to
+# one partition in 125 (each member owns some of them); the time until every
+# written partition of the killed member is delivered by the other. The
+# baseline is the 2-partition failover above, from the same run.
+label="group failover after kill -9 of a member, $(commas $scale_parts) partitions, 2 members"
+say "$label"
+step=$(( scale_parts / 80 > 0 ? scale_parts / 80 : 1 ))
+write=$(seq -s, 0 "$step" $((scale_parts - 1)))
+sfo=() ssplit=()
+for ((i = 1; i <= reps; i++)); do
+  out=$("$failover_drv" --klog "$klog" --dir "$work/data" --topic scale --group "scale$i" --write "$write") || break
+  read -r ms sp <<<"$out"
+  sfo+=("$ms") ssplit+=("$sp")
+done
+if [ "${#sfo[@]}" = "$reps" ]; then
+  say "  failover ${sfo[*]} ms; members split the partitions after ${ssplit[*]} ms"
+  sf=$(median "${sfo[@]}")
+  base="—"
+  [ "${#fo[@]}" = "$reps" ] && base="2 partitions: $(fmt %.0f "$(median "${fo[@]}")") ms"
+  row "$label" "$(fmt %.0f "$sf") ms (members split the partitions after $(fmt %.0f "$(median "${ssplit[@]}")") ms)" \
+      "$base" "—" "≤ 1000 ms" "$(met le "$sf" 1000)"
+else
+  fail_row "$label"
+fi
+K topic delete scale >/dev/null 2>&1
+rm -f "$work/idle.txt"
 
 # ---------------------------------------------------------------- big topic
 # Open cost and peak RSS. The big topic is in1k written big_copies times by
