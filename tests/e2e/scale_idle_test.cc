@@ -50,7 +50,8 @@ TEST_CASE("idle consume -g -f and consume -f over 2,000 partitions use no CPU; a
   std::string fout = k.tmp().Join("f.out");
   KlogProcess follower({"consume", "t", "-f"}, k.Env(), fout, k.tmp().Join("f.err"));
   auto member = StartMember(k, "m", {"consume", "t", "-g", "G", "-f"});
-  REQUIRE(WaitFor([&] { return AllOwned(Describe(k, "G")); }, kStartupMs));
+  // Taking 2,000 partitions takes seconds under the sanitizers on a loaded machine.
+  REQUIRE(WaitFor([&] { return AllOwned(Describe(k, "G")); }, 3 * kStartupMs));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 
   // CPU time, not wall time: a loaded machine does not change it much.
