@@ -158,6 +158,9 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
       if (!more.ok()) return more.status();
       if (!*more) {
         c.active = !options.follow;  // until its directory changes again
+        // Stepping over offsets recorded as lost can reach the end with no
+        // batch to show for it (an empty last segment after the gap).
+        if (c.reader->position() >= c.stop_at) c.done = progress = true;
         continue;
       }
       progress = true;

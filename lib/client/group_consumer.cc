@@ -225,6 +225,12 @@ class GroupRun {
     }
     if (!*more) {
       *more_now = false;
+      // The reader steps over offsets recorded as lost without a batch.
+      int64_t past = std::min(ps.end, ps.reader->position());
+      if (past > ps.position) {
+        ps.position = past;
+        moved_ = true;
+      }
       return Status::Ok();
     }
     records_.clear();

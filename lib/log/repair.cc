@@ -177,7 +177,16 @@ Result<RepairReport> RepairPartition(const std::string& dir, const std::string& 
         SegmentCheck seg;
         seg.base = listed->back();
         CheckLog(dir, true, seg);
-        if (seg.present && seg.zero_tail) {
+        if (seg.present && seg.torn_tail) {
+          auto f = os::File::OpenReadWrite(SegmentPath(dir, seg.base, kLogSuffix), false);
+          if (!f.ok()) return f.status().WithContext(label);
+          KLOG_RETURN_IF_ERROR(f->Truncate(*seg.torn_tail).WithContext(label));
+          KLOG_RETURN_IF_ERROR(f->DataSync().WithContext(label));
+          rr.actions.push_back("cut the torn tail of " + SegmentFileName(seg.base, kLogSuffix) + ": " +
+                               std::to_string(seg.size - *seg.torn_tail) + " bytes from byte " +
+                               std::to_string(*seg.torn_tail) + " (offsets from " + std::to_string(seg.next_offset) +
+                               " on were never completely written)");
+        } else if (seg.present && seg.zero_tail) {
           auto f = os::File::OpenReadWrite(SegmentPath(dir, seg.base, kLogSuffix), false);
           if (!f.ok()) return f.status().WithContext(label);
           KLOG_RETURN_IF_ERROR(f->Truncate(*seg.zero_tail).WithContext(label));

@@ -112,6 +112,26 @@ IndexRead CheckIndex(const std::string& dir, SegmentCheck& seg, const char* suff
 
 }  // namespace
 
+// A power loss during an unsynced append keeps some 512-byte sectors of it
+// and not others; a sector never written back reads as zeros. So a bad last
+// batch of the active segment (at `pos`, base offset `expected`) is taken for
+// a torn write only when nothing valid follows it (else it is damage, issue
+// 19 item 3) and some sector's share of [pos, size) is all zeros where a
+// batch written whole would not be: 16 bytes or more, or its first bytes
+// (the base offset's low byte is not 0), or its last 4 or more.
+bool TornWrite(const os::File& log, uint64_t pos, uint64_t size, int64_t expected) {
+  constexpr uint64_t kSector = 512, kMinHole = 16, kMinEndHole = 4;
+  if (FindValidBatchAfter(log, size, pos)) return false;
+  for (uint64_t from = pos; from < size;) {
+    uint64_t to = std::min(size, (from / kSector + 1) * kSector);
+    bool telling = to - from >= kMinHole || (from == pos && (expected & 0xff) != 0) ||
+                   (to == size && to - from >= kMinEndHole);
+    if (telling && AllZeros(log, from, to)) return true;
+    from = to;
+  }
+  return false;
+}
+
 void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
   const int64_t base = seg.base;
   auto log = os::File::OpenRead(SegmentPath(dir, base, kLogSuffix));
@@ -134,6 +154,17 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
   Batch batch;
   auto stop = [&](DamageKind kind, std::string msg) {
     seg.damage.push_back(MakeDamage(kind, base, kLogSuffix, pos, expected, std::move(msg)));
+  };
+  // Damage that may be a torn write at the end of the active segment.
+  auto damaged = [&](DamageKind kind, std::string msg) {
+    if (active && TornWrite(*log, pos, seg.size, expected)) {
+      seg.torn_tail = pos;
+      stop(DamageKind::kTornTail, msg + ", in the last " + std::to_string(seg.size - pos) +
+                                      " bytes, with a hole of zeros and no valid batch after it (torn tail of an "
+                                      "append a power loss cut)");
+    } else {
+      stop(kind, std::move(msg));
+    }
   };
   // What the user can do about a damaged batch whose length the next one
   // proves (readers step over it): read on after it.
@@ -182,12 +213,12 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
         seg.zero_tail = pos;
         stop(DamageKind::kTornTail, std::to_string(seg.size - pos) + " zero bytes after the last batch (torn tail)");
       } else {
-        stop(DamageKind::kBadHeader, "bad batch header: " + st.message());
+        damaged(DamageKind::kBadHeader, "bad batch header: " + st.message());
       }
       break;
     }
     if (h.base_offset != expected) {
-      stop(DamageKind::kOffsetSequence, "batch with base offset " + std::to_string(h.base_offset) + " where " +
+      damaged(DamageKind::kOffsetSequence, "batch with base offset " + std::to_string(h.base_offset) + " where " +
                                             std::to_string(expected) + " was expected");
       break;
     }
@@ -210,13 +241,13 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
       snprintf(computed, sizeof computed, "%08x", util::Crc32c(raw.data() + 16, raw.size() - 16));
       char stored[16];
       snprintf(stored, sizeof stored, "%08x", h.crc);
-      stop(DamageKind::kChecksum,
-           std::string("checksum mismatch (stored ") + stored + ", computed " + computed + ")" + ReadOn(h));
+      damaged(DamageKind::kChecksum,
+              std::string("checksum mismatch (stored ") + stored + ", computed " + computed + ")" + ReadOn(h));
       break;
     }
     st = batch.Load("");
     if (!st.ok()) {
-      stop(DamageKind::kBadRecords, "records do not decode: " + st.message() + ReadOn(h));
+      damaged(DamageKind::kBadRecords, "records do not decode: " + st.message() + ReadOn(h));
       break;
     }
     RecordView r;

@@ -31,6 +31,7 @@ struct SegmentCheck {
   int64_t records = 0;
   std::vector<BatchStart> starts;
   std::optional<uint64_t> zero_tail;  // where an all-zero torn tail begins
+  std::optional<uint64_t> torn_tail;  // where a torn last batch begins (see TornWrite in the .cc)
   std::vector<Damage> damage;         // log damage first (at most one), then indexes
 };
 

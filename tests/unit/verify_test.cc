@@ -199,6 +199,63 @@ TEST_CASE("verify: zero bytes after the last batch are a repairable torn tail") 
   }
 }
 
+// A power loss during an unsynced append keeps some sectors of it and zeros
+// for others, or a prefix and then zeros: the batch fits in the file but
+// fails its checks. With nothing valid after it, it is a torn tail that
+// repair cuts; with a valid batch after it, damage that repair never cuts
+// (issue 19 item 3; found by the power-loss test, which reported these as
+// "not repairable").
+TEST_CASE("verify: a last batch torn into sectors, or a prefix then zeros, is a repairable torn tail") {
+  enum Shape { kMiddleSector, kFirstSectorShare, kPrefixThenZeros, kMiddleSectorThenValid };
+  for (Shape shape : {kMiddleSector, kFirstSectorShare, kPrefixThenZeros, kMiddleSectorThenValid}) {
+    CAPTURE(shape);
+    TempDir tmp;
+    auto values = Fill(tmp.path(), 4, 1 << 20);
+    {
+      auto w = OpenWriter(tmp.path(), Config(1 << 20));
+      AppendValues(*w, {std::string(700, 'a'), std::string(700, 'b'), std::string(700, 'c')}, kT0 + 100);
+    }
+    const std::string log = Log(tmp.path(), 0);
+    auto pos = BatchPositions(tmp.path(), 0);
+    REQUIRE(pos.size() == 5);
+    const uint64_t last = pos.back(), size = FileSize(log);
+    const uint64_t b = (last / 512 + 1) * 512;  // the first sector boundary inside the last batch
+    REQUIRE(b + 512 < size);
+    std::string bytes = ReadAll(log);
+    if (shape == kMiddleSector || shape == kMiddleSectorThenValid) {
+      bytes.replace(b, 512, std::string(512, '\0'));
+    } else if (shape == kFirstSectorShare) {
+      bytes.replace(last, b - last, std::string(b - last, '\0'));  // "bad batch header: batch length 0"
+    } else {
+      bytes.replace(last + 100, size - last - 100, std::string(size - last - 100, '\0'));
+      bytes += std::string(size - last, '\0');  // and the next append never written back
+    }
+    if (shape == kMiddleSectorThenValid) bytes += bytes.substr(0, pos[1]);  // a whole, valid batch
+    WriteAll(log, bytes);
+
+    VerifyReport r = Verify(tmp.path());
+    Damage d = Only(r);
+    CHECK(d.position == last);
+    CHECK(d.offset == 12);
+    if (shape == kMiddleSectorThenValid) {
+      CHECK(d.kind != DamageKind::kTornTail);
+      CHECK_FALSE(r.repairable());
+      auto before = Snapshot(tmp.path());
+      CHECK_FALSE(Repair(tmp.path()).changed());
+      CHECK(Snapshot(tmp.path()) == before);
+      continue;
+    }
+    CHECK(d.kind == DamageKind::kTornTail);
+    CHECK(d.repairable);
+    RepairReport rr = Repair(tmp.path());
+    CHECK(rr.after.ok());
+    REQUIRE(!rr.actions.empty());
+    CHECK(rr.actions[0].find("cut the torn tail of " + SegmentFileName(0, kLogSuffix)) == 0);
+    CHECK(FileSize(log) == last);
+    CHECK(ReadValues(tmp.path()) == values);
+  }
+}
+
 // A closed segment cut short while the next one exists is what a power loss
 // under an older klog left (the next segment created before the old one's
 // tail was synced): the cut-off offsets are gone for good. Repair cuts the
