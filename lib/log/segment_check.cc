@@ -113,23 +113,32 @@ IndexRead CheckIndex(const std::string& dir, SegmentCheck& seg, const char* suff
 }  // namespace
 
 // A power loss during an unsynced append keeps some 512-byte sectors of it
-// and not others; a sector never written back reads as zeros. So a bad last
-// batch of the active segment (at `pos`, base offset `expected`) is taken for
-// a torn write only when nothing valid follows it (else it is damage, issue
-// 19 item 3) and some sector's share of [pos, size) is all zeros where a
-// batch written whole would not be: 16 bytes or more, or its first bytes
-// (the base offset's low byte is not 0), or its last 4 or more.
+// and not others (or a prefix of it); what was never written back reads as
+// zeros. So a bad last batch of the active segment (at `pos`, base offset
+// `expected`) is taken for a torn write only when nothing valid follows it
+// (else it is damage, issue 19 item 3) and [pos, size) holds zeros where a
+// batch written whole would not: a run of 16 or more (a header has at most
+// 8 in a row), its first byte (the base offset's low byte is not 0), or its
+// last 4 bytes or more.
 bool TornWrite(const os::File& log, uint64_t pos, uint64_t size, int64_t expected) {
-  constexpr uint64_t kSector = 512, kMinHole = 16, kMinEndHole = 4;
+  constexpr uint64_t kMinHole = 16, kMinEndHole = 4;
   if (FindValidBatchAfter(log, size, pos)) return false;
-  for (uint64_t from = pos; from < size;) {
-    uint64_t to = std::min(size, (from / kSector + 1) * kSector);
-    bool telling = to - from >= kMinHole || (from == pos && (expected & 0xff) != 0) ||
-                   (to == size && to - from >= kMinEndHole);
-    if (telling && AllZeros(log, from, to)) return true;
-    from = to;
+  char buf[65536];
+  uint64_t run = 0;  // zeros in a row so far
+  for (uint64_t at = pos; at < size;) {
+    auto n = log.ReadAt(at, buf, static_cast<size_t>(std::min<uint64_t>(sizeof buf, size - at)));
+    if (!n.ok() || *n == 0) return false;
+    for (size_t i = 0; i < *n; ++i) {
+      if (buf[i] != 0) {
+        run = 0;
+        continue;
+      }
+      if (at + i == pos && (expected & 0xff) != 0) return true;
+      if (++run >= kMinHole) return true;
+    }
+    at += *n;
   }
-  return false;
+  return run >= kMinEndHole;
 }
 
 void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
