@@ -9,8 +9,14 @@ namespace klog::os {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_forward_pgid{0};
+static_assert(std::atomic<int>::is_always_lock_free);  // read in a signal handler
 
-void OnStopSignal(int) { g_stop.store(true); }
+void OnStopSignal(int sig) {
+  g_stop.store(true);
+  int pgid = g_forward_pgid.load();
+  if (sig == SIGINT && pgid > 0) ::kill(-pgid, sig);  // async-signal-safe
+}
 
 constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
@@ -25,6 +31,8 @@ void CatchStopSignals() {
 }
 
 const std::atomic<bool>* StopFlag() { return &g_stop; }
+
+void ForwardInterruptsTo(int pgid) { g_forward_pgid.store(pgid); }
 
 void BlockStopSignals() {
   sigset_t set;

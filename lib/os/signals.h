@@ -12,6 +12,13 @@ namespace klog::os {
 void CatchStopSignals();
 const std::atomic<bool>* StopFlag();
 
+// While pgid > 0, a SIGINT caught by those handlers is also sent to process
+// group pgid (0: to none): an --exec command runs in its own group, out of
+// reach of a terminal's Ctrl-C, which would have interrupted it too. SIGTERM
+// and SIGHUP are not passed on: `kill` and `docker stop` ask klog alone to
+// finish, and systemd signals every process of its unit itself.
+void ForwardInterruptsTo(int pgid);
+
 // Blocks those signals in the calling thread, and so in every thread it
 // starts afterwards (call it before them): they are then delivered only
 // inside WaitReadable, which cannot miss one that arrives just before it

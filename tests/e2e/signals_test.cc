@@ -9,10 +9,11 @@
 //    never pauses is cut after a bounded drain;
 //  - an --exec member asked to stop finishes the running command, commits
 //    it, and exits 0 without running the rest of its batch;
-//  - Ctrl-C (SIGINT to the member and to its command) exits 0 and leaves
-//    the interrupted record uncommitted;
-//  - kill -9 of an --exec member kills its command: never two commands of
-//    one partition at once, across the failover;
+//  - Ctrl-C (SIGINT to the member, which passes it on to its command's
+//    process group) exits 0 and leaves the interrupted record uncommitted;
+//  - kill -9 of an --exec member kills its command and what the command's
+//    sh forked (a handler script, a sleep): never two commands of one
+//    partition at once, across the failover;
 //  - a member whose stdout's reader takes nothing still stops on SIGTERM,
 //    within the documented 5 s, leaving what was not taken uncommitted;
 //  - a member does not enlarge its stdout pipe: what it commits and the
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
@@ -193,8 +195,9 @@ TEST_CASE("Ctrl-C on an --exec member (the command gets SIGINT too): exit 0, tha
   REQUIRE(WaitFor([&] { return Committed(k, "g") == 1; }, 5000));
   pid_t handler_pid = std::stoi(ReadOrEmpty(pid_file));
   // What a terminal does: the whole foreground process group gets SIGINT.
+  // The command has a group of its own, out of that one: klog passes it on.
+  REQUIRE(::getpgid(handler_pid) != ::getpgid(m->proc->pid()));
   m->proc->Signal(SIGINT);
-  ::kill(handler_pid, SIGINT);
   int rc = m->proc->Wait(10000);
   std::string err = ReadOrEmpty(m->err);
   INFO("member stderr: " << err);
@@ -210,10 +213,13 @@ TEST_CASE("kill -9 of an --exec member kills its command: two commands of one pa
   std::string log = k.tmp().Join("handler.log"), slow = k.tmp().Join("slow");
   WriteAll(slow, "");
   // While `slow` exists a command ticks for 3 s; a command killed with its
-  // member ticks no more.
-  std::string handler = "read v; echo \"start $$ $v $(date +%s%N)\" >> " + log + "; if [ -e " + slow +
+  // member ticks no more. A program of its own, as handlers are: `sh -c`
+  // forks it, so killing the sh alone would leave it ticking.
+  std::string handler = k.tmp().Join("handler.sh");
+  WriteAll(handler, "#!/bin/sh\nread v; echo \"start $$ $v $(date +%s%N)\" >> " + log + "; if [ -e " + slow +
                         " ]; then for i in $(seq 30); do sleep 0.1; echo \"tick $$ $v $(date +%s%N)\" >> " + log +
-                        "; done; fi; echo \"end $$ $v $(date +%s%N)\" >> " + log;
+                        "; done; fi; echo \"end $$ $v $(date +%s%N)\" >> " + log + "\n");
+  REQUIRE(::chmod(handler.c_str(), 0755) == 0);
   auto a = StartMember(k, "a", {"consume", "t", "-g", "g", "-f", "--exec", handler});
   REQUIRE(WaitFor([&] { return CountWord(ReadOrEmpty(log), "tick") >= 1; }, kStartupMs));
   auto b = StartMember(k, "b", {"consume", "t", "-g", "g", "-f", "--exec", handler});
@@ -255,6 +261,38 @@ TEST_CASE("kill -9 of an --exec member kills its command: two commands of one pa
   CHECK(Committed(k, "g") == 3);
   b->proc->Signal(SIGTERM);
   CHECK(b->proc->Wait(10000) == 0);
+}
+
+// Pids of the processes whose command line is exactly `argv`.
+std::vector<pid_t> ProcessesRunning(const std::vector<std::string>& argv) {
+  std::string want;
+  for (const auto& a : argv) want += a + std::string(1, '\0');
+  std::vector<pid_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (ReadOrEmpty(entry.path().string() + "/cmdline") == want) found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+TEST_CASE("kill -9 of an --exec member: its command (`sleep`, forked by sh) is gone within a second") {
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t", "a"});
+  // A duration no other process here sleeps, to find this one in /proc.
+  std::string secs = "30." + std::to_string(::getpid());
+  auto m = StartMember(k, "m", {"consume", "t", "-g", "g", "--exec", "sleep " + secs + "; true"});
+  REQUIRE(WaitFor([&] { return !ProcessesRunning({"sleep", secs}).empty(); }, kStartupMs));
+  auto t0 = Clock::now();
+  m->proc->Signal(SIGKILL);
+  m->proc->Wait(5000);
+  bool gone = WaitFor([&] { return ProcessesRunning({"sleep", secs}).empty(); }, 3000);
+  int64_t ms = MsSince(t0);
+  for (pid_t p : ProcessesRunning({"sleep", secs})) ::kill(p, SIGKILL);  // not left behind by a failure
+  CHECK(gone);
+  CHECK(ms < 1000);
+  CHECK(Committed(k, "g") == -1);
 }
 
 TEST_CASE("a group member whose stdout's reader takes nothing stops on SIGTERM within 5 s, the rest uncommitted") {
