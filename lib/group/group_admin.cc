@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "group/admin_lock.h"
 #include "group/offset_store.h"
 #include "group/state_store.h"
 #include "os/file.h"
@@ -118,7 +119,7 @@ Status DeleteGroup(const topic::DataDir& dir, const std::string& group) {
   KLOG_RETURN_IF_ERROR(util::ValidateName(group, "group"));
   GroupPaths paths(dir, group);
   if (!os::IsDir(paths.root())) return UnknownGroup(group);
-  auto lock = os::FileLock::Acquire(paths.Lock());
+  auto lock = LockGroupForAdmin(paths);
   if (!lock.ok()) return lock.status();
   auto live = LiveMembers(paths);
   if (!live.ok()) return live.status();

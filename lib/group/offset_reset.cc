@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "group/admin_lock.h"
 #include "group/group_admin.h"
 #include "group/offset_store.h"
 #include "log/partition_reader.h"
@@ -188,7 +189,7 @@ Status ExecuteReset(const topic::TopicStore& store, const std::string& group, co
                     const std::string& kind, const std::string& actor) {
   GroupPaths paths(store.dir(), group);
   KLOG_RETURN_IF_ERROR(os::MakeDirs(paths.root()));
-  auto lock = os::FileLock::Acquire(paths.Lock());
+  auto lock = LockGroupForAdmin(paths);
   if (!lock.ok()) return lock.status();
   auto live = LiveMembers(paths);
   if (!live.ok()) return live.status();

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <ftw.h>
 #include <random>
 
@@ -181,6 +182,16 @@ Result<FileLock> FileLock::TryAcquire(const std::string& path) {
   auto f = LockWith(path, LOCK_EX | LOCK_NB);
   if (!f.ok()) return f.status();
   return FileLock(std::move(f).value());
+}
+
+Result<FileLock> FileLock::AcquireWithin(const std::string& path, int timeout_ms) {
+  constexpr int kPollMs = 10;
+  for (int waited = 0;; waited += kPollMs) {
+    auto lock = TryAcquire(path);
+    if (lock.ok() || lock.status().code() != Code::kBusy || waited >= timeout_ms) return lock;
+    struct timespec pause = {0, kPollMs * 1000000L};
+    ::nanosleep(&pause, nullptr);
+  }
 }
 
 Result<FileLock> FileLock::AcquireShared(const std::string& path) {

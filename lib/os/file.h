@@ -65,6 +65,8 @@ class FileLock {
   FileLock() = default;
   static Result<FileLock> Acquire(const std::string& path);     // blocks
   static Result<FileLock> TryAcquire(const std::string& path);  // kBusy if held
+  // Waits up to timeout_ms for the lock; kBusy if it is still held then.
+  static Result<FileLock> AcquireWithin(const std::string& path, int timeout_ms);
   // A shared lock, taken by read-only tools to wait out writers: opens the
   // file read-only and never creates it (kNotFound when it is absent), so it
   // works on a read-only copy of a data directory. Blocks.

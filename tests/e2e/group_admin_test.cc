@@ -203,7 +203,9 @@ TEST_CASE("group: one definition of a live member in list, describe, owners, the
               .find("klog_group_members{group=\"G\"} " + std::to_string(n) + "\n") != std::string::npos);
   };
 
-  // Stopped past its session timeout: still live (it may resume), and said so.
+  // Stopped (once its commit of 'v' is done: not while it holds group.lock)
+  // past its session timeout: still live (it may resume), and said so.
+  REQUIRE(WaitFor([&] { return Describe(k, "G")["partitions"][0]["current_offset"] == 1; }, kStartupMs));
   m->proc->Signal(SIGSTOP);
   REQUIRE(WaitFor([&] { return Describe(k, "G")["members"][0]["status"] == "stale"; }, kStartupMs));
   d = Describe(k, "G");
@@ -223,6 +225,32 @@ TEST_CASE("group: one definition of a live member in list, describe, owners, the
   CHECK(k.Ok({"group", "describe", "G"}).find(id + "  ") == k.Ok({"group", "describe", "G"}).rfind(id + "  "));
   members_everywhere(0);
   k.Ok({"offset", "reset", "-g", "G", "--topic", "t", "--to-earliest", "--execute"});
+}
+
+TEST_CASE("group: offset reset, commit and group delete refuse (exit 3) when group.lock stays held, never hang") {
+  // As a member stopped (SIGSTOP) in the moment it changes the group would:
+  // flock(1) holds group.lock for 60 s.
+  CliFixture k;
+  k.Ok({"topic", "create", "t"});
+  k.Ok({"produce", "t", "v"});
+  k.Ok({"consume", "-g", "G", "t"});
+  const std::string lock = k.data() + "/groups/G/group.lock";
+  RunResult started = k.Shell("flock -o " + lock + " sleep 60 </dev/null >/dev/null 2>&1 & echo $!");
+  REQUIRE(started.exit_code == 0);
+  const pid_t holder = std::stoi(started.out);
+  REQUIRE(WaitFor([&] { return k.Shell("flock -n " + lock + " true").exit_code != 0; }, 10000));
+  for (std::vector<std::string> args : {std::vector<std::string>{"offset", "reset", "-g", "G", "--topic", "t",
+                                                                 "--to-earliest", "--execute"},
+                                        {"offset", "commit", "-g", "G", "t:0=0"},
+                                        {"group", "delete", "G"}}) {
+    CAPTURE(args[0] + " " + args[1]);
+    CHECK_KLOG_ERROR(k.Run(args), 3, "is locked by another process for over 5 s");
+  }
+  // flock(1) holds the lock (-o: its sleep does not): both go.
+  k.Shell("pkill -KILL -P " + std::to_string(holder));
+  ::kill(holder, SIGKILL);
+  k.Ok({"offset", "reset", "-g", "G", "--topic", "t", "--to-earliest", "--execute"});
+  CHECK(Describe(k, "G")["partitions"][0]["current_offset"] == 0);
 }
 
 }  // namespace klog::testing
