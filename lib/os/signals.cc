@@ -20,6 +20,24 @@ void OnStopSignal(int sig) {
 
 constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
+// A stop signal that is blocked and pending is delivered by ppoll only when
+// ppoll would otherwise wait: input that is always ready (a writer that never
+// pauses) would keep it pending for ever. Takes it here instead.
+bool TakePendingStop() {
+  sigset_t pending;
+  if (sigpending(&pending) != 0) return false;
+  for (int sig : kStopSignals) {
+    if (!sigismember(&pending, sig)) continue;
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    struct timespec now = {0, 0};
+    if (sigtimedwait(&one, nullptr, &now) == sig) OnStopSignal(sig);
+    return g_stop.load();
+  }
+  return false;
+}
+
 }  // namespace
 
 void CatchStopSignals() {
@@ -50,7 +68,7 @@ WaitResult WaitReadable(int fd, int timeout_ms, bool stoppable) {
     for (int sig : kStopSignals) sigdelset(&during, sig);
   }
   for (;;) {
-    if (stoppable && g_stop.load()) return WaitResult::kStopped;
+    if (stoppable && (g_stop.load() || TakePendingStop())) return WaitResult::kStopped;
     struct pollfd pfd = {fd, POLLIN, 0};
     struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
     int r = ::ppoll(&pfd, 1, timeout_ms < 0 ? nullptr : &ts, &during);

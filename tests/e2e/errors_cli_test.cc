@@ -320,10 +320,10 @@ TEST_CASE("--by-duration takes Kafka's ISO-8601 form and compound durations") {
   k.Ok({"topic", "create", "t"});
   k.Ok({"produce", "t", "v"});
   k.Ok({"offset", "commit", "-g", "g", "t:0=1"});
-  for (const std::string d : {"PT1H", "P1DT12H", "1h30m", "PT0.5S"}) {
+  for (const std::string d : {"PT1H", "P1DT12H", "1h30m", "PT90.5S"}) {
     INFO(d);
     auto plan = k.Ok({"offset", "reset", "-g", "g", "--topic", "t", "--by-duration", d});
-    CHECK(plan.find("replay 1") != std::string::npos);  // the record is less than half a second old
+    CHECK(plan.find("replay 1") != std::string::npos);  // the record is younger than 90 s, even under sanitizers
   }
 }
 
