@@ -54,14 +54,23 @@ TEST_CASE("idle consume -g -f and consume -f over 2,000 partitions use no CPU; a
   REQUIRE(WaitFor([&] { return AllOwned(Describe(k, "G")); }, 3 * kStartupMs));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 
-  // CPU time, not wall time: a loaded machine does not change it much.
+  // CPU time, not wall time: a loaded machine does not change it much. Up
+  // to five windows of 3 s, so that the end of the start-up (the first
+  // commits, a slow sanitizer build) is not taken for idle cost; a process
+  // that spins when idle (as before issue 20.17: ~30%) fails every window.
   long ticks = ::sysconf(_SC_CLK_TCK);
-  long f0 = CpuTicks(follower.pid()), m0 = CpuTicks(member->proc->pid());
-  std::this_thread::sleep_for(std::chrono::seconds(3));
-  long f = CpuTicks(follower.pid()) - f0, m = CpuTicks(member->proc->pid()) - m0;
-  INFO("CPU ticks in 3 s (" << ticks << " a second): follower " << f << ", member " << m);
-  CHECK(f <= 3 * ticks * 3 / 100);  // 3% of a core
-  CHECK(m <= 3 * ticks * 3 / 100);
+  const long limit = 3 * ticks * 3 / 100;  // 3% of a core
+  long f = 0, m = 0;
+  for (int window = 0; window < 5; ++window) {
+    long f0 = CpuTicks(follower.pid()), m0 = CpuTicks(member->proc->pid());
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    f = CpuTicks(follower.pid()) - f0;
+    m = CpuTicks(member->proc->pid()) - m0;
+    MESSAGE("CPU ticks in 3 s (" << ticks << " a second): follower " << f << ", member " << m);
+    if (f <= limit && m <= limit) break;
+  }
+  CHECK(f <= limit);
+  CHECK(m <= limit);
 
   // Woken by the append, each reads that partition.
   k.Ok({"produce", "t", "-p", "1234"}, "late\n");
