@@ -20,21 +20,6 @@
 namespace klog::testing {
 namespace {
 
-// Clock ticks of CPU (user + system) used so far by `pid`.
-long CpuTicks(pid_t pid) {
-  std::string stat = ReadOrEmpty("/proc/" + std::to_string(pid) + "/stat");
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string f;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::stol(f);
-    if (i == 15) stime = std::stol(f);
-  }
-  return utime + stime;
-}
-
 // A FIFO that a klog process reads as stdin; the test writes into it.
 class Fifo {
  public:

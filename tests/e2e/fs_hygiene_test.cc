@@ -333,14 +333,7 @@ TEST_CASE("a 249-character topic and group work in create, produce, consume -g, 
 // --------------------------------------------------------------- 19.11 ---
 
 TEST_CASE("two Unix users share one setgid directory under umask 002: produce, consume -g, offset reset") {
-  if (::geteuid() != 0) {
-    Skip("needs root to run klog as two other users (setpriv)");
-    return;
-  }
-  if (::access("/usr/bin/setpriv", X_OK) != 0) {
-    Skip("setpriv (util-linux) is missing");
-    return;
-  }
+  if (!CanRunAsOtherUsers()) return;
   TempDir tmp;
   REQUIRE(::chmod(tmp.path().c_str(), 0755) == 0);
   const std::string shared = tmp.Join("shared");

@@ -330,14 +330,7 @@ TEST_CASE("read-only data directory: reading commands work, writing ones fail cl
 }
 
 TEST_CASE("permission denied: a user who may read but not write, and one who may not read") {
-  if (::geteuid() != 0) {
-    Skip("needs root to run klog as another user (setpriv)");
-    return;
-  }
-  if (::access("/usr/bin/setpriv", X_OK) != 0) {
-    Skip("setpriv (util-linux) is missing");
-    return;
-  }
+  if (!CanRunAsOtherUsers()) return;
   TempDir tmp;
   REQUIRE(::chmod(tmp.path().c_str(), 0755) == 0);
   const std::string data = tmp.Join("data");

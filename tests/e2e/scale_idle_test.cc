@@ -20,21 +20,6 @@ namespace {
 
 constexpr int kPartitions = 2000;
 
-// Clock ticks of CPU (user + system) used so far by `pid`, all its threads.
-long CpuTicks(pid_t pid) {
-  std::string stat = ReadOrEmpty("/proc/" + std::to_string(pid) + "/stat");
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string f;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::stol(f);
-    if (i == 15) stime = std::stol(f);
-  }
-  return utime + stime;
-}
-
 bool AllOwned(const nlohmann::json& d) {
   if (d.is_null() || d["state"] != "Stable" || d["partitions"].size() != kPartitions) return false;
   for (const auto& p : d["partitions"])

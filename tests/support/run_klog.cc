@@ -10,7 +10,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
+
+#include "support/skip.h"
 
 extern char** environ;
 
@@ -193,6 +197,35 @@ bool WaitFor(const std::function<bool()>& pred, int timeout_ms) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+// Clock ticks of CPU (user + system) used so far by `pid`, all its threads;
+// -1 when it cannot be read.
+long CpuTicks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stol(f);
+    if (i == 15) stime = std::stol(f);
+  }
+  return utime + stime;
+}
+
+bool CanRunAsOtherUsers() {
+  if (::geteuid() != 0) {
+    Skip("needs root to run klog as other users (setpriv)");
+    return false;
+  }
+  if (::access("/usr/bin/setpriv", X_OK) != 0) {
+    Skip("setpriv (util-linux) is missing");
+    return false;
+  }
+  return true;
 }
 
 }  // namespace klog::testing

@@ -56,4 +56,11 @@ class KlogProcess {
 // Polls `pred` every few ms until it is true or timeout_ms passes.
 bool WaitFor(const std::function<bool()>& pred, int timeout_ms);
 
+// Clock ticks of CPU (user + system) used so far by `pid`, all its threads.
+long CpuTicks(pid_t pid);
+
+// True when this run may start klog as other Unix users (root and setpriv);
+// otherwise reports the test skipped (Skip) and returns false.
+bool CanRunAsOtherUsers();
+
 }  // namespace klog::testing
