@@ -6,13 +6,15 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "group/group_admin.h"
-#include "topic/data_dir.h"
+#include "backend/backend.h"
+#include "format/output.h"
 #include "util/parse.h"
+#include "util/text.h"
 #include "util/status.h"
 
 namespace klog::cmd {
@@ -47,8 +49,9 @@ void Warn(const Globals& g, const std::string& message);
 // missing one with kMustExist (verify, retention). With kMayBeMissing a
 // missing directory is left to the command: topic create makes it, topic and
 // group list print nothing, the rest fail naming the unknown topic or group.
+// The backend is opened once per command (reports its failure, then throws).
 enum class DirUse { kMayBeMissing, kMustExist };
-topic::DataDir DataDirFrom(const Globals& g, DirUse use = DirUse::kMayBeMissing);
+std::unique_ptr<backend::Backend> OpenBackendFrom(const Globals& g, DirUse use = DirUse::kMayBeMissing);
 
 // Converts a flag value with a lib parser; on error prints it and exits 2
 // (throws CLI::RuntimeError, caught by main).
@@ -81,8 +84,7 @@ CLI::Option* AddIntOption(CLI::App* sub, const std::string& names, T& target, in
       help);
 }
 
-// Left-aligned columns, two spaces apart; first row is the header.
-std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
+using util::FormatTable;
 
 // An offset that may be missing (nothing committed): "-" in a table cell
 // (util::IntOrNull writes it as null in JSON).
@@ -90,48 +92,13 @@ std::string OffsetCell(const std::optional<int64_t>& offset);
 
 // A partition's LAG in group describe and offset show: the number, and
 // "(offset out of range)" when the committed offset is not in the log.
-std::string LagCell(const group::PartitionView& p);
+std::string LagCell(const backend::PartitionView& p);
 
 // --compression-level N (1-19); throws a usage error otherwise.
 int ParseCompressionLevelFlag(const std::string& text);
 
 // Throws a usage error (exit 2) unless `name` is a valid group name.
 void CheckGroupName(const std::string& name);
-
-// Buffered stdout: large writes, no per-record system call. A closed pipe
-// turns into Status kOutputClosed ("stop quietly").
-class Output {
- public:
-  // `enlarge_pipe`: ask for a 1 MiB pipe (os::EnlargePipe). A group's
-  // member does not: what sits in the pipe counts as delivered.
-  explicit Output(int fd = 1, bool enlarge_pipe = true);
-  // Once *stop is set, writing waits at most grace_ms in all for a reader
-  // that takes nothing; then what is left is dropped, Flush says
-  // kOutputClosed (stop quietly) and dropped() is true.
-  void StopWithin(const std::atomic<bool>* stop, int64_t grace_ms) {
-    stop_ = stop;
-    grace_ms_ = grace_ms;
-  }
-  bool dropped() const { return dropped_; }
-  std::string& buffer() { return buf_; }
-  Status MaybeFlush() { return buf_.size() >= kFlushAt ? Flush() : Status::Ok(); }
-  Status Flush();
-  // Flushes, then says kOutputClosed too when the output is a pipe whose
-  // reader has gone even though nothing was left to write.
-  Status FlushAndCheckReader();
-  // The output's descriptor when it is a pipe or socket, else -1.
-  int pipe_fd() const { return is_pipe_ ? fd_ : -1; }
-
- private:
-  static constexpr size_t kFlushAt = 256 * 1024;
-  int fd_;
-  bool is_pipe_;
-  std::string buf_;
-  const std::atomic<bool>* stop_ = nullptr;
-  int64_t grace_ms_ = 0;
-  int64_t give_up_at_ = -1;  // steady ms, once stopping
-  bool dropped_ = false;
-};
 
 // Writes a whole string to stdout at once (tables, JSON documents).
 int PrintAndExit(const std::string& text);

@@ -2,11 +2,9 @@
 #include <algorithm>
 
 #include "cli.h"
-#include "client/consumer.h"
-#include "client/group_consumer.h"
+#include "backend/stop_signals.h"
 #include "format/output_format.h"
 #include "format/record_json.h"
-#include "os/signals.h"
 #include "util/name.h"
 #include "util/parse.h"
 
@@ -40,10 +38,10 @@ struct ConsumeFlags {
 };
 
 // Formats records into the buffered stdout.
-class PrintSink : public client::RecordSink {
+class PrintSink : public backend::RecordSink {
  public:
-  PrintSink(Output& out, const format::OutputFormat* fmt) : out_(out), fmt_(fmt) {}
-  Status Deliver(std::string_view topic, int partition, const log::RecordView& r) override {
+  PrintSink(format::Output& out, const format::OutputFormat* fmt) : out_(out), fmt_(fmt) {}
+  Status Deliver(std::string_view topic, int partition, const backend::RecordView& r) override {
     ++delivered_;
     if (fmt_) fmt_->Append(out_.buffer(), topic, partition, r);
     else format::AppendRecordJson(out_.buffer(), topic, partition, r);
@@ -54,13 +52,13 @@ class PrintSink : public client::RecordSink {
   int64_t delivered() const { return delivered_; }
 
  private:
-  Output& out_;
+  format::Output& out_;
   const format::OutputFormat* fmt_;
   int64_t delivered_ = 0;
 };
 
 int Run(const Globals& g, const ConsumeFlags& f) {
-  client::ConsumeOptions co;
+  backend::ConsumeOptions co;
   for (const auto& t : f.topics) {
     Status st = util::ValidateName(t, "topic");
     if (!st.ok()) return UsageError(st.message());
@@ -68,17 +66,17 @@ int Run(const Globals& g, const ConsumeFlags& f) {
   // `consume t t` reads t once, as `cat f f` would not (it is one stream).
   for (const auto& t : f.topics)
     if (std::find(co.topics.begin(), co.topics.end(), t) == co.topics.end()) co.topics.push_back(t);
-  co.start = ParseFlag("--offset", client::ParseStartSpec(f.offset));
+  co.start = ParseFlag("--offset", backend::ParseStartSpec(f.offset));
   if (f.partitions_flag->count() > 0) co.partitions = ParseFlag("--partition", util::ParsePartitionList(f.partitions));
   co.follow = f.follow;
   co.max_messages = f.max_messages;
   std::optional<format::OutputFormat> fmt;
   if (f.format != "json") fmt = ParseFlag("--format", format::OutputFormat::Parse(f.format));
 
-  os::CatchStopSignals();
-  topic::TopicStore store(DataDirFrom(g));
-  Output out(1, /*enlarge_pipe=*/!f.group_given);
-  out.StopWithin(os::StopFlag(), kStopGraceMs);
+  const std::atomic<bool>* stop = backend::CatchStopSignals();
+  auto store = OpenBackendFrom(g);
+  format::Output out(1, /*enlarge_pipe=*/!f.group_given);
+  out.StopWithin(stop, kStopGraceMs);
   PrintSink sink(out, fmt ? &*fmt : nullptr);
   // Flags that only mean something with another: refused, not ignored.
   if (!f.group_given) {
@@ -95,31 +93,31 @@ int Run(const Globals& g, const ConsumeFlags& f) {
     return UsageError("--exec: the command is empty (an unset variable?); give the command to run per record");
   if (!f.group_given) {
     if (f.exec_given) return UsageError("--exec needs a group (-g GROUP) to commit to");
-    st = client::Consume(store, co, sink, os::StopFlag());
+    st = store->Consume(co, sink, stop);
   } else {
     Status name = util::ValidateName(f.group, "group");
     if (!name.ok()) return UsageError(name.message());
     if (f.offset_given) return UsageError("-o cannot be used with -g: the group's committed offsets decide (move them with 'klog offset reset')");
     if (!f.partitions.empty()) return UsageError("-p cannot be used with -g: the group assigns partitions");
     if (f.exec_batch < 1) return UsageError("--exec-batch: must be at least 1");
-    client::GroupConsumeOptions go;
+    backend::GroupConsumeOptions go;
     go.group = f.group;
     go.topics = co.topics;
     go.follow = f.follow;
     go.max_messages = f.max_messages;
-    go.reset = f.auto_offset_reset == "latest" ? client::OffsetReset::kLatest : client::OffsetReset::kEarliest;
+    go.reset = f.auto_offset_reset == "latest" ? backend::OffsetReset::kLatest : backend::OffsetReset::kEarliest;
     go.warn = [&g](const std::string& message) { Warn(g, "warning: " + message); };
-    go.member.session_timeout_ms = ParseFlag("--session-timeout", util::ParseDurationMs(f.session_timeout));
-    if (go.member.session_timeout_ms < 100) return UsageError("--session-timeout: must be at least 100ms");
+    go.session_timeout_ms = ParseFlag("--session-timeout", util::ParseDurationMs(f.session_timeout));
+    if (go.session_timeout_ms < 100) return UsageError("--session-timeout: must be at least 100ms");
     if (f.exec_given) {
       go.exec = f.exec;
       go.exec_batch = f.exec_batch;
-      go.format_for_exec = [&fmt, &f](std::string& buf, std::string_view t, int p, const log::RecordView& r) {
+      go.format_for_exec = [&fmt, &f](std::string& buf, std::string_view t, int p, const backend::RecordView& r) {
         if (fmt) fmt->Append(buf, t, p, r);
         else format::AppendRecordJson(buf, t, p, r);
       };
     }
-    st = client::ConsumeGroup(store, go, sink, os::StopFlag());
+    st = store->ConsumeGroup(go, sink, stop);
   }
   if (out.dropped())
     Warn(g, "stdout's reader did not take the rest of the output within " + std::to_string(kStopGraceMs / 1000) +

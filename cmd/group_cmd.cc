@@ -3,14 +3,13 @@
 
 #include "cli.h"
 #include "format/group_metrics.h"
-#include "group/group_admin.h"
 #include "util/parse.h"
 #include "util/state_json.h"
 
 namespace klog::cmd {
 namespace {
 
-std::string DescribeTable(const group::GroupView& v) {
+std::string DescribeTable(const backend::GroupView& v) {
   std::string out = "Group: " + v.name + "  State: " + v.state + "  Generation: " + std::to_string(v.generation) +
                     "  Members: " + std::to_string(v.live_members) + "\n\n";
   std::vector<std::vector<std::string>> rows = {
@@ -28,7 +27,7 @@ std::string DescribeTable(const group::GroupView& v) {
     for (const auto& m : v.members) {
       std::string parts;
       for (const auto& [t, p] : m.partitions) parts += (parts.empty() ? "" : ",") + t + ":" + std::to_string(p);
-      mrows.push_back({m.info.id, m.info.host, std::to_string(m.info.pid), group::LivenessName(m.liveness),
+      mrows.push_back({m.info.id, m.info.host, std::to_string(m.info.pid), backend::LivenessName(m.liveness),
                        m.last_heartbeat_ms ? util::FormatIsoTimeMs(m.last_heartbeat_ms) : "-",
                        parts.empty() ? "-" : parts});
     }
@@ -38,7 +37,7 @@ std::string DescribeTable(const group::GroupView& v) {
   return out;
 }
 
-nlohmann::ordered_json DescribeJson(const group::GroupView& v) {
+nlohmann::ordered_json DescribeJson(const backend::GroupView& v) {
   nlohmann::ordered_json j;
   j["group"] = v.name;
   j["state"] = v.state;
@@ -59,7 +58,7 @@ nlohmann::ordered_json DescribeJson(const group::GroupView& v) {
   j["members"] = nlohmann::ordered_json::array();
   for (const auto& m : v.members) {
     nlohmann::ordered_json mj = {{"member_id", m.info.id},           {"host", m.info.host},
-                                 {"pid", m.info.pid},                {"status", group::LivenessName(m.liveness)},
+                                 {"pid", m.info.pid},                {"status", backend::LivenessName(m.liveness)},
                                  {"last_heartbeat_ms", m.last_heartbeat_ms}, {"topics", m.info.topics}};
     mj["partitions"] = nlohmann::ordered_json::array();
     for (const auto& [t, p] : m.partitions) mj["partitions"].push_back({{"topic", t}, {"partition", p}});
@@ -79,13 +78,13 @@ void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
     sub->add_flag("--json", *json, "One JSON document instead of a table");
     sub->callback([&, json] {
       action = [&, json] {
-        topic::TopicStore store(DataDirFrom(g));
-        auto names = group::ListGroups(store.dir());
+        auto store = OpenBackendFrom(g);
+        auto names = store->ListGroups();
         if (!names.ok()) return Fail(names.status());
         std::vector<std::vector<std::string>> rows = {{"GROUP", "STATE", "MEMBERS", "LAG"}};
         auto arr = nlohmann::ordered_json::array();
         for (const auto& n : *names) {
-          auto v = group::DescribeGroup(store, n);
+          auto v = store->DescribeGroup(n);
           if (!v.ok()) return Fail(v.status());
           rows.push_back({n, v->state, std::to_string(v->live_members), std::to_string(v->total_lag)});
           arr.push_back({{"group", n}, {"state", v->state}, {"members", v->live_members}, {"total_lag", v->total_lag}});
@@ -109,8 +108,7 @@ void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
     sub->callback([&, name, json, format] {
       action = [&, name, json, format] {
         CheckGroupName(*name);
-        topic::TopicStore store(DataDirFrom(g));
-        auto v = group::DescribeGroup(store, *name);
+        auto v = OpenBackendFrom(g)->DescribeGroup(*name);
         if (!v.ok()) return Fail(v.status());
         if (*json || *format == "json") return PrintAndExit(DescribeJson(*v).dump() + "\n");
         if (*format == "prometheus") return PrintAndExit(format::GroupMetrics(*v));
@@ -125,7 +123,7 @@ void AddGroupCommands(CLI::App& app, Globals& g, Action& action) {
     sub->callback([&, name] {
       action = [&, name] {
         CheckGroupName(*name);
-        Status st = group::DeleteGroup(DataDirFrom(g), *name);
+        Status st = OpenBackendFrom(g)->DeleteGroup(*name);
         return st.ok() ? kExitOk : Fail(st);
       };
     });

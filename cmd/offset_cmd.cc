@@ -1,13 +1,7 @@
 // klog offset reset|show|history|commit
-#include <algorithm>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "client/producer.h"
-#include "group/group_admin.h"
-#include "group/journal.h"
-#include "group/offset_reset.h"
 #include "util/clock.h"
 #include "util/name.h"
 #include "util/parse.h"
@@ -29,21 +23,21 @@ struct ResetFlags {
               *by_duration_flag = nullptr, *to_entry_flag = nullptr;
 };
 
-group::ResetSpec SpecFrom(const ResetFlags& f) {
-  std::vector<group::ResetSpec> modes;
-  if (f.to_earliest) modes.push_back({group::ResetMode::kEarliest, 0});
-  if (f.to_latest) modes.push_back({group::ResetMode::kLatest, 0});
-  if (f.to_previous) modes.push_back({group::ResetMode::kPrevious, 0});
+backend::ResetSpec SpecFrom(const ResetFlags& f) {
+  std::vector<backend::ResetSpec> modes;
+  if (f.to_earliest) modes.push_back({backend::ResetMode::kEarliest, 0});
+  if (f.to_latest) modes.push_back({backend::ResetMode::kLatest, 0});
+  if (f.to_previous) modes.push_back({backend::ResetMode::kPrevious, 0});
   if (f.to_offset_flag->count() > 0)
-    modes.push_back({group::ResetMode::kOffset, ParseFlag("--to-offset", util::ParseInt(f.to_offset, 0, INT64_MAX))});
+    modes.push_back({backend::ResetMode::kOffset, ParseFlag("--to-offset", util::ParseInt(f.to_offset, 0, INT64_MAX))});
   if (f.shift_by_flag->count() > 0)
-    modes.push_back({group::ResetMode::kShiftBy, ParseFlag("--shift-by", util::ParseInt(f.shift_by, INT64_MIN / 2, INT64_MAX / 2))});
+    modes.push_back({backend::ResetMode::kShiftBy, ParseFlag("--shift-by", util::ParseInt(f.shift_by, INT64_MIN / 2, INT64_MAX / 2))});
   if (f.to_datetime_flag->count() > 0)
-    modes.push_back({group::ResetMode::kDatetime, ParseFlag("--to-datetime", util::ParseIsoTimeMs(f.to_datetime))});
+    modes.push_back({backend::ResetMode::kDatetime, ParseFlag("--to-datetime", util::ParseIsoTimeMs(f.to_datetime))});
   if (f.by_duration_flag->count() > 0)
-    modes.push_back({group::ResetMode::kDuration, ParseFlag("--by-duration", util::ParseDurationMs(f.by_duration))});
+    modes.push_back({backend::ResetMode::kDuration, ParseFlag("--by-duration", util::ParseDurationMs(f.by_duration))});
   if (f.to_entry_flag->count() > 0)
-    modes.push_back({group::ResetMode::kEntry, ParseFlag("--to-entry", util::ParseInt(f.to_entry, 1, INT64_MAX))});
+    modes.push_back({backend::ResetMode::kEntry, ParseFlag("--to-entry", util::ParseInt(f.to_entry, 1, INT64_MAX))});
   if (modes.size() != 1)
     throw CLI::RuntimeError(UsageError(
         std::string(modes.empty() ? "no reset mode given" : "more than one reset mode given") +
@@ -52,7 +46,7 @@ group::ResetSpec SpecFrom(const ResetFlags& f) {
   return modes[0];
 }
 
-std::string Change(const group::PlanRow& r) {
+std::string Change(const backend::PlanRow& r) {
   if (!r.new_offset) return r.old_offset ? "remove" : "none";
   if (!r.old_offset) return "start at " + std::to_string(*r.new_offset);
   int64_t d = *r.new_offset - *r.old_offset;
@@ -61,7 +55,7 @@ std::string Change(const group::PlanRow& r) {
   return "none";
 }
 
-std::string PlanTable(const std::vector<group::PlanRow>& plan) {
+std::string PlanTable(const std::vector<backend::PlanRow>& plan) {
   std::vector<std::vector<std::string>> rows = {
       {"TOPIC", "PARTITION", "OLD-OFFSET", "NEW-OFFSET", "LOG-START", "LOG-END", "CHANGE", "CLAMPED"}};
   for (const auto& r : plan)
@@ -71,7 +65,7 @@ std::string PlanTable(const std::vector<group::PlanRow>& plan) {
   return FormatTable(rows);
 }
 
-nlohmann::ordered_json PlanJson(const std::string& group, const std::vector<group::PlanRow>& plan, bool executed) {
+nlohmann::ordered_json PlanJson(const std::string& group, const std::vector<backend::PlanRow>& plan, bool executed) {
   nlohmann::ordered_json j;
   j["group"] = group;
   j["executed"] = executed;
@@ -92,24 +86,23 @@ nlohmann::ordered_json PlanJson(const std::string& group, const std::vector<grou
 
 int RunReset(const Globals& g, const ResetFlags& f) {
   CheckGroupName(f.group);
-  group::ResetSpec spec = SpecFrom(f);
-  bool undo = spec.mode == group::ResetMode::kPrevious || spec.mode == group::ResetMode::kEntry;
+  backend::ResetSpec spec = SpecFrom(f);
+  bool undo = spec.mode == backend::ResetMode::kPrevious || spec.mode == backend::ResetMode::kEntry;
   if (f.dry_run && f.execute) return UsageError("--dry-run and --execute cannot both be given");
   if (!f.topics.empty() && f.all_topics) return UsageError("give either --topic or --all-topics, not both");
   if (f.topics.empty() && !f.all_topics && !undo) return UsageError("name the partitions: --topic T[:P[,P...]] or --all-topics");
-  std::vector<group::TopicSelection> sel;
-  for (const auto& t : f.topics) sel.push_back(ParseFlag("--topic", group::ParseTopicSelection(t)));
-  topic::TopicStore store(DataDirFrom(g));
-  auto plan = group::PlanReset(store, f.group, sel, spec, util::NowMs());
+  std::vector<backend::TopicSelection> sel;
+  for (const auto& t : f.topics) sel.push_back(ParseFlag("--topic", backend::ParseTopicSelection(t)));
+  auto store = OpenBackendFrom(g);
+  auto plan = store->PlanReset(f.group, sel, spec, util::NowMs());
   if (!plan.ok()) return Fail(plan.status());
   if (f.execute) {
-    Status st = group::ExecuteReset(store, f.group, *plan, undo ? "undo" : "reset", group::CurrentActor());
+    Status st = store->ExecuteReset(f.group, *plan, undo ? "undo" : "reset");
     if (!st.ok()) return Fail(st);
   } else {
-    auto live = group::LiveMembers(group::GroupPaths(store.dir(), f.group));
+    auto live = store->LiveMembersLine(f.group);
     if (live.ok() && !live->empty())
-      Warn(g, "warning: group '" + f.group + "' has live members; --execute would be refused: " +
-                  group::DescribeLiveMembers(*live));
+      Warn(g, "warning: group '" + f.group + "' has live members; --execute would be refused: " + *live);
     Note(g, "dry run: nothing changed (add --execute to apply this plan)");
   }
   if (f.json) return PrintAndExit(PlanJson(f.group, *plan, f.execute).dump() + "\n");
@@ -118,8 +111,7 @@ int RunReset(const Globals& g, const ResetFlags& f) {
 
 int RunShow(const Globals& g, const std::string& grp, bool json) {
   CheckGroupName(grp);
-  topic::TopicStore store(DataDirFrom(g));
-  auto v = group::DescribeGroup(store, grp);
+  auto v = OpenBackendFrom(g)->DescribeGroup(grp);
   if (!v.ok()) return Fail(v.status());
   if (json) {
     auto arr = nlohmann::ordered_json::array();
@@ -142,9 +134,7 @@ int RunShow(const Globals& g, const std::string& grp, bool json) {
 
 int RunHistory(const Globals& g, const std::string& grp, bool json, int64_t last) {
   CheckGroupName(grp);
-  group::GroupPaths paths(DataDirFrom(g), grp);
-  if (!os::IsDir(paths.root())) return Fail(Status::NotFound("unknown group '" + grp + "'"));
-  auto journal = group::ReadJournal(paths);
+  auto journal = OpenBackendFrom(g)->OffsetHistory(grp);
   if (!journal.ok()) return Fail(journal.status());
   size_t from = last > 0 && static_cast<size_t>(last) < journal->size() ? journal->size() - last : 0;
   if (json) {
@@ -175,45 +165,9 @@ int RunHistory(const Globals& g, const std::string& grp, bool json, int64_t last
 
 int RunCommit(const Globals& g, const std::string& grp, const std::vector<std::string>& specs) {
   CheckGroupName(grp);
-  topic::TopicStore store(DataDirFrom(g));
-  std::vector<group::PlanRow> plan;
-  std::map<group::TopicPartition, std::string> given;  // -> the spec that named it
-  for (const auto& s : specs) {
-    const std::string expected = " (expected TOPIC:PARTITION=OFFSET)";
-    auto colon = s.find(':');
-    auto eq = s.rfind('=');
-    if (eq == std::string::npos || colon == std::string::npos || colon > eq)
-      return UsageError("'" + s + "': expected TOPIC:PARTITION=OFFSET");
-    std::string topic = s.substr(0, colon);
-    Status name = util::ValidateName(topic, "topic");
-    if (!name.ok()) return UsageError("'" + s + "': " + name.message());
-    auto partition = util::ParseInt(s.substr(colon + 1, eq - colon - 1), 0, 1 << 30);
-    if (!partition.ok()) return UsageError("'" + s + "': partition: " + partition.status().message() + expected);
-    auto off = util::ParseInt(s.substr(eq + 1), 0, INT64_MAX);
-    if (!off.ok()) return UsageError("'" + s + "': offset: " + off.status().message() + expected);
-    group::TopicPartition tp{topic, static_cast<int>(*partition)};
-    auto [it, fresh] = given.emplace(tp, s);
-    if (!fresh) {
-      // The same commit twice is one commit; two different offsets for one
-      // partition is a mistake that only the user can resolve.
-      bool same = std::any_of(plan.begin(), plan.end(), [&](const group::PlanRow& r) {
-        return r.topic == tp.first && r.partition == tp.second && r.new_offset == *off;
-      });
-      if (same) continue;
-      return UsageError("'" + it->second + "' and '" + s + "' commit different offsets for " + topic + ":" +
-                        std::to_string(tp.second) + "; give one");
-    }
-    auto config = store.Load(topic);
-    if (!config.ok()) return Fail(config.status());
-    if (tp.second >= config->partitions)
-      return Fail(Status::InvalidArgument("topic '" + topic + "' has no partition " + std::to_string(tp.second)));
-    group::PlanRow row;
-    row.topic = topic;
-    row.partition = tp.second;
-    row.new_offset = *off;
-    plan.push_back(row);
-  }
-  Status st = group::ExecuteReset(store, grp, plan, "commit", group::CurrentActor());
+  auto offsets = backend::ParseCommitSpecs(specs);
+  if (!offsets.ok()) return UsageError(offsets.status().message());
+  Status st = OpenBackendFrom(g)->Commit(grp, *offsets);
   return st.ok() ? kExitOk : Fail(st);
 }
 

@@ -2,9 +2,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "client/produce_stream.h"
-#include "client/producer.h"
-#include "os/signals.h"
+#include "backend/produce_stream.h"
+#include "backend/stop_signals.h"
 #include "util/name.h"
 #include "util/parse.h"
 
@@ -34,10 +33,10 @@ struct ProduceFlags {
 int Run(const Globals& g, const ProduceFlags& f) {
   Status name = util::ValidateName(f.topic, "topic");
   if (!name.ok()) return UsageError(name.message());
-  client::ProducerOptions po;
+  backend::ProducerOptions po;
   if (f.partition >= 0) po.partition = f.partition;
-  po.fsync = ParseFlag("--fsync", log::ParseFsyncPolicy(f.fsync));
-  if (!f.compression.empty()) po.codec = ParseFlag("--compression", log::ParseCodec(f.compression));
+  po.fsync = ParseFlag("--fsync", backend::ParseFsyncPolicy(f.fsync));
+  if (!f.compression.empty()) po.codec = ParseFlag("--compression", backend::ParseCodec(f.compression));
   if (!f.compression_level.empty())
     po.zstd_level = ParseCompressionLevelFlag(f.compression_level);
   po.batch_bytes = ParseFlag("--batch-size", util::ParseSize(f.batch_size));
@@ -45,17 +44,17 @@ int Run(const Globals& g, const ProduceFlags& f) {
   if (po.batch_bytes == 0) return UsageError("--batch-size: must be at least 1 byte");
   if (po.max_record_bytes > (64u << 20)) return UsageError("--max-record-size: at most 64MiB");
   // A batch is built in memory (and is one batch on disk: its length is 32 bits).
-  if (po.batch_bytes > client::kMaxBatchBytes)
-    return UsageError("--batch-size: at most " + util::FormatSize(client::kMaxBatchBytes) + ", not '" + f.batch_size +
+  if (po.batch_bytes > backend::kMaxBatchBytes)
+    return UsageError("--batch-size: at most " + util::FormatSize(backend::kMaxBatchBytes) + ", not '" + f.batch_size +
                       "'");
   if (f.json && !f.print_offsets) return UsageError("--json needs --print-offsets (it formats the offsets printed)");
 
-  client::StreamOptions so;
-  so.format = ParseFlag("--format", client::ParseInputFormat(f.format));
+  backend::StreamOptions so;
+  so.format = ParseFlag("--format", backend::ParseInputFormat(f.format));
   if (f.has_key) so.key = f.key;
   if (f.has_key_separator) {
     if (f.key_separator.empty()) return UsageError("-K: empty separator (give the text between key and value)");
-    if (so.format == client::InputFormat::kJson)
+    if (so.format == backend::InputFormat::kJson)
       return UsageError("-K cannot be used with --format json: each object gives its own \"key\"");
     so.key_separator = f.key_separator;
   }
@@ -69,21 +68,21 @@ int Run(const Globals& g, const ProduceFlags& f) {
   if (f.values.empty()) {
     // Before the producer starts its threads: they inherit the mask, so a
     // stop signal reaches only the wait for input (os/signals.h).
-    os::CatchStopSignals();
-    os::BlockStopSignals();
+    backend::CatchStopSignals();
+    backend::DeliverStopSignalsOnlyWhileWaiting();
     so.stop_on_signal = true;
   }
 
-  topic::TopicStore store(DataDirFrom(g));
-  auto producer = client::Producer::Open(store, f.topic, po);
+  auto store = OpenBackendFrom(g);
+  auto producer = store->OpenProducer(f.topic, po);
   if (!producer.ok()) return Fail(producer.status());
 
-  Output out;
-  client::WrittenCallback report;
+  format::Output out;
+  backend::WrittenCallback report;
   bool reader_gone = false;
   int64_t records = 0;  // for -v
   if (f.print_offsets || g.verbose) {
-    report = [&](const std::vector<client::WrittenRun>& written) {
+    report = [&](const std::vector<backend::WrittenRun>& written) {
       for (const auto& run : written) records += run.count;
       if (!f.print_offsets || reader_gone) return Status::Ok();
       // A line per record; in a run only the offset changes.
@@ -104,8 +103,8 @@ int Run(const Globals& g, const ProduceFlags& f) {
     };
   }
   uint64_t cut = 0;
-  Status st = f.values.empty() ? client::ProduceStream(0, **producer, so, report, &cut)
-                               : client::ProduceValues(f.values, **producer, so, report);
+  Status st = f.values.empty() ? backend::ProduceStream(0, **producer, so, report, &cut)
+                               : backend::ProduceValues(f.values, **producer, so, report);
   if (!st.ok()) return Fail(st);
   if (cut > 0)
     Warn(g, "stopped by a signal: the unfinished last record (" + std::to_string(cut) +
@@ -137,7 +136,7 @@ void AddProduceCommand(CLI::App& app, Globals& g, Action& action) {
   sub->add_option("-H,--header", f->headers, "Header NAME=VALUE for every record (repeatable)")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false);
-  AddIntOption(sub, "-p,--partition", f->partition, 0, topic::kMaxPartitions - 1, "Write every record to partition N")
+  AddIntOption(sub, "-p,--partition", f->partition, 0, backend::kMaxPartitions - 1, "Write every record to partition N")
       ->type_name("N");
   sub->add_option("--fsync", f->fsync, "When to fsync: never (default), batch or always")
       ->type_name("POLICY")

@@ -3,7 +3,6 @@
 
 #include "cli.h"
 #include "format/prometheus.h"
-#include "topic/topic_store.h"
 #include "util/name.h"
 #include "util/parse.h"
 
@@ -17,7 +16,7 @@ struct ConfigFlags {
 
   void Add(CLI::App* sub, bool creating) {
     partitions_flag =
-        AddIntOption(sub, "-p,--partitions", partitions, 1, topic::kMaxPartitions,
+        AddIntOption(sub, "-p,--partitions", partitions, 1, backend::kMaxPartitions,
                      creating ? "Number of partitions (default 1)" : "New number of partitions (can only grow)")
             ->type_name("N");
     sub->add_option("--retention", retention, "Delete closed segments older than this\n(default 7d; -1 keeps them forever)")
@@ -37,10 +36,10 @@ struct ConfigFlags {
   }
 
   // Applies what was given onto c.
-  void ApplyTo(topic::TopicConfig& c) const {
+  void ApplyTo(backend::TopicConfig& c) const {
     if (partitions_flag && partitions_flag->count() > 0) {
-      if (partitions < 1 || partitions > topic::kMaxPartitions)
-        throw CLI::RuntimeError(UsageError("--partitions: must be between 1 and " + std::to_string(topic::kMaxPartitions)));
+      if (partitions < 1 || partitions > backend::kMaxPartitions)
+        throw CLI::RuntimeError(UsageError("--partitions: must be between 1 and " + std::to_string(backend::kMaxPartitions)));
       c.partitions = partitions;
     }
     if (!retention.empty())
@@ -51,11 +50,11 @@ struct ConfigFlags {
                               : static_cast<int64_t>(ParseFlag("--retention-bytes", util::ParseSize(retention_bytes)));
     if (!segment_bytes.empty()) c.segment_bytes = ParseFlag("--segment-bytes", util::ParseSize(segment_bytes));
     if (!segment_ms.empty()) c.segment_ms = ParseFlag("--segment-ms", util::ParseDurationMs(segment_ms));
-    if (!compression.empty()) c.compression = ParseFlag("--compression", log::ParseCodec(compression));
+    if (!compression.empty()) c.compression = ParseFlag("--compression", backend::ParseCodec(compression));
     if (compression_level == "default") c.compression_level.reset();
     else if (!compression_level.empty())
       c.compression_level = ParseCompressionLevelFlag(compression_level);
-    Status st = topic::ValidateTopicConfig(c);
+    Status st = backend::ValidateTopicConfig(c);
     if (!st.ok()) throw CLI::RuntimeError(UsageError(st.message()));
   }
 };
@@ -71,12 +70,12 @@ std::string Limit(int64_t v, bool duration) {
 }
 
 // "partitions 2 -> 4, retention 7d -> 1d", or "nothing changed".
-std::string ConfigChanges(const topic::TopicConfig& a, const topic::TopicConfig& b) {
+std::string ConfigChanges(const backend::TopicConfig& a, const backend::TopicConfig& b) {
   std::string out;
   auto add = [&out](const std::string& what, const std::string& from, const std::string& to) {
     if (from != to) out += (out.empty() ? "" : ", ") + what + " " + from + " -> " + to;
   };
-  auto level = [](const topic::TopicConfig& c) {
+  auto level = [](const backend::TopicConfig& c) {
     return c.compression_level ? std::to_string(*c.compression_level) : std::string("default");
   };
   add("partitions", std::to_string(a.partitions), std::to_string(b.partitions));
@@ -84,18 +83,18 @@ std::string ConfigChanges(const topic::TopicConfig& a, const topic::TopicConfig&
   add("retention-bytes", Limit(a.retention_bytes, false), Limit(b.retention_bytes, false));
   add("segment-bytes", util::FormatSize(a.segment_bytes), util::FormatSize(b.segment_bytes));
   add("segment-ms", util::FormatDurationMs(a.segment_ms), util::FormatDurationMs(b.segment_ms));
-  add("compression", log::CodecName(a.compression), log::CodecName(b.compression));
+  add("compression", backend::CodecName(a.compression), backend::CodecName(b.compression));
   add("compression-level", level(a), level(b));
   return out.empty() ? "nothing changed" : out;
 }
 
-nlohmann::ordered_json ConfigJson(const topic::TopicConfig& c) {
-  return nlohmann::ordered_json::parse(topic::TopicConfigToJson(c));
+nlohmann::ordered_json ConfigJson(const backend::TopicConfig& c) {
+  return nlohmann::ordered_json::parse(backend::TopicConfigToJson(c));
 }
 
 // node-exporter textfile metrics for `describe --format prometheus`.
-std::string TopicMetrics(const std::string& name, const topic::TopicConfig& c,
-                         const std::vector<topic::PartitionStats>& parts) {
+std::string TopicMetrics(const std::string& name, const backend::TopicConfig& c,
+                         const std::vector<backend::PartitionStats>& parts) {
   format::PrometheusWriter w;
   auto labels = [&](int p) { return format::PromLabels{{"topic", name}, {"partition", std::to_string(p)}}; };
   w.Family("klog_topic_partitions", "Number of partitions of the topic.");
@@ -108,19 +107,19 @@ std::string TopicMetrics(const std::string& name, const topic::TopicConfig& c,
   struct Metric {
     const char* name;
     const char* help;
-    long long (*value)(const topic::PartitionStats&);
+    long long (*value)(const backend::PartitionStats&);
   };
   const Metric metrics[] = {
       {"klog_partition_start_offset", "Offset of the oldest record still kept.",
-       [](const topic::PartitionStats& p) { return static_cast<long long>(p.start_offset); }},
+       [](const backend::PartitionStats& p) { return static_cast<long long>(p.start_offset); }},
       {"klog_partition_end_offset", "Log end offset: the offset the next record appended will get.",
-       [](const topic::PartitionStats& p) { return static_cast<long long>(p.end_offset); }},
+       [](const backend::PartitionStats& p) { return static_cast<long long>(p.end_offset); }},
       {"klog_partition_records", "Records kept (end offset minus start offset).",
-       [](const topic::PartitionStats& p) { return static_cast<long long>(p.end_offset - p.start_offset); }},
+       [](const backend::PartitionStats& p) { return static_cast<long long>(p.end_offset - p.start_offset); }},
       {"klog_partition_bytes", "Bytes on disk: segments and their indexes.",
-       [](const topic::PartitionStats& p) { return static_cast<long long>(p.bytes); }},
+       [](const backend::PartitionStats& p) { return static_cast<long long>(p.bytes); }},
       {"klog_partition_segments", "Number of segment files.",
-       [](const topic::PartitionStats& p) { return static_cast<long long>(p.segments); }},
+       [](const backend::PartitionStats& p) { return static_cast<long long>(p.segments); }},
   };
   for (const auto& m : metrics) {
     w.Family(m.name, m.help);
@@ -153,11 +152,11 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
     sub->callback([&, name, flags, if_not_exists] {
       action = [&, name, flags, if_not_exists] {
         CheckName(*name);
-        topic::TopicConfig c;
+        backend::TopicConfig c;
         flags->ApplyTo(c);
-        topic::TopicStore store(DataDirFrom(g));
+        auto store = OpenBackendFrom(g);
         bool created = false;
-        Status st = store.Create(*name, c, *if_not_exists, &created);
+        Status st = store->CreateTopic(*name, c, *if_not_exists, &created);
         if (!st.ok()) return Fail(st);
         if (g.verbose && created) Note(g, "created topic '" + *name + "' with " + std::to_string(c.partitions) + " partitions");
         return kExitOk;
@@ -170,23 +169,23 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
     sub->add_flag("--json", *json, "One JSON document instead of a table");
     sub->callback([&, json] {
       action = [&, json] {
-        topic::TopicStore store(DataDirFrom(g));
-        auto names = store.List();
+        auto store = OpenBackendFrom(g);
+        auto names = store->ListTopics();
         if (!names.ok()) return Fail(names.status());
         if (*json) {
           auto arr = nlohmann::ordered_json::array();
           for (const auto& n : *names) {
-            auto c = store.Load(n);
+            auto c = store->LoadTopic(n);
             if (!c.ok()) return Fail(c.status());
-            arr.push_back({{"name", n}, {"partitions", c->partitions}, {"compression", log::CodecName(c->compression)}});
+            arr.push_back({{"name", n}, {"partitions", c->partitions}, {"compression", backend::CodecName(c->compression)}});
           }
           return PrintAndExit(arr.dump() + "\n");
         }
         std::vector<std::vector<std::string>> rows = {{"TOPIC", "PARTITIONS", "COMPRESSION"}};
         for (const auto& n : *names) {
-          auto c = store.Load(n);
+          auto c = store->LoadTopic(n);
           if (!c.ok()) return Fail(c.status());
-          rows.push_back({n, std::to_string(c->partitions), log::CodecName(c->compression)});
+          rows.push_back({n, std::to_string(c->partitions), backend::CodecName(c->compression)});
         }
         return PrintAndExit(names->empty() ? "" : FormatTable(rows));
       };
@@ -209,10 +208,10 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
         if (*json && !fmt->empty() && *fmt != "json")
           return UsageError("--json and --format " + *fmt + " contradict each other");
         if (*json) *fmt = "json";
-        topic::TopicStore store(DataDirFrom(g));
-        auto c = store.Load(*name);
+        auto store = OpenBackendFrom(g);
+        auto c = store->LoadTopic(*name);
         if (!c.ok()) return Fail(c.status());
-        auto parts = store.Describe(*name);
+        auto parts = store->DescribeTopic(*name);
         if (!parts.ok()) return Fail(parts.status());
         if (*fmt == "prometheus") return PrintAndExit(TopicMetrics(*name, *c, *parts));
         if (*fmt == "json") {
@@ -231,7 +230,7 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
           return PrintAndExit(doc.dump() + "\n");
         }
         std::string out = "Topic: " + *name + "  Partitions: " + std::to_string(c->partitions) +
-                          "  Compression: " + log::CodecName(c->compression) +
+                          "  Compression: " + backend::CodecName(c->compression) +
                           (c->compression_level ? " (level " + std::to_string(*c->compression_level) + ")" : "") +
                           "  Retention: " + Limit(c->retention_ms, true) +
                           "  Retention-bytes: " + Limit(c->retention_bytes, false) +
@@ -257,15 +256,15 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
     sub->callback([&, name, flags] {
       action = [&, name, flags] {
         CheckName(*name);
-        topic::TopicStore store(DataDirFrom(g));
-        auto c = store.Load(*name);
+        auto store = OpenBackendFrom(g);
+        auto c = store->LoadTopic(*name);
         if (!c.ok()) return Fail(c.status());
-        topic::TopicConfig updated = *c;
+        backend::TopicConfig updated = *c;
         flags->ApplyTo(updated);
         // Checked here too, so that shrinking is a usage error (exit 2).
-        Status grow = topic::CheckPartitionsGrow(*name, c->partitions, updated.partitions);
+        Status grow = backend::CheckPartitionsGrow(*name, c->partitions, updated.partitions);
         if (!grow.ok()) return UsageError(grow.message());
-        Status st = store.Alter(*name, updated);
+        Status st = store->AlterTopic(*name, updated);
         if (!st.ok()) return Fail(st);
         if (g.verbose) Note(g, "altered topic '" + *name + "': " + ConfigChanges(*c, updated));
         return kExitOk;
@@ -281,9 +280,9 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
     sub->callback([&, name, if_exists] {
       action = [&, name, if_exists] {
         CheckName(*name);
-        topic::TopicStore store(DataDirFrom(g));
+        auto store = OpenBackendFrom(g);
         bool deleted = false;
-        Status st = store.Delete(*name, *if_exists, &deleted);
+        Status st = store->DeleteTopic(*name, *if_exists, &deleted);
         if (!st.ok()) return Fail(st);
         if (g.verbose)
           Note(g, deleted ? "deleted topic '" + *name + "'" : "no topic '" + *name + "': nothing deleted (--if-exists)");

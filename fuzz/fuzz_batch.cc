@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_ASSERT(h.total_size() == raw.size() || h.total_size() <= raw.size());
   for (int pass = 0; pass < 2; ++pass) {  // Reset must allow a second identical pass
     batch.Reset();
-    klog::log::RecordView r;
+    klog::record::RecordView r;
     uint32_t n = 0;
     size_t bytes = 0;
     while (batch.Next(r)) {

@@ -13,13 +13,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto fmt = klog::format::OutputFormat::Parse(spec);
   if (!fmt.ok()) return 0;
   static const std::string kValue("val\0ue\xff\n", 8);
-  klog::log::RecordView full;
+  klog::record::RecordView full;
   full.offset = 9007199254740993;
   full.timestamp = -1;
   full.key = std::string_view("k\te\\y", 5);
   full.value = kValue;
   full.headers = {{"h1", std::string_view("x=y,z")}, {"h2", std::nullopt}, {"", std::string_view("")}};
-  klog::log::RecordView bare;
+  klog::record::RecordView bare;
   std::string out;
   fmt->Append(out, "topic", 7, full);
   size_t after_full = out.size();

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "client/consumer.h"
+#include "record/start_spec.h"
 #include "fuzz_util.h"
 #include "group/offset_reset.h"
 #include "util/name.h"
@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 4:
-      (void)klog::client::ParseStartSpec(text);
+      (void)klog::record::ParseStartSpec(text);
       break;
     case 5:
       (void)klog::group::ParseTopicSelection(std::string(text));

@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto rec = klog::format::ParseRecordJson(line);
   if (!rec.ok()) return 0;
   auto headers = rec->HeaderViews();
-  klog::log::RecordView r;
+  klog::record::RecordView r;
   r.offset = 42;
   r.timestamp = rec->timestamp.value_or(1764000000000);
   if (rec->key) r.key = std::string_view(*rec->key);

@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     klog::log::BatchRead r = klog::log::ReadBatchAt(file, content.size(), pos, expected, &batch);
     if (r.kind != klog::log::ReadKind::kBatch) break;
     batch.Reset();
-    klog::log::RecordView rec;
+    klog::record::RecordView rec;
     while (batch.Next(rec)) {
     }
     pos += r.header.total_size();

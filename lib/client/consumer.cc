@@ -10,51 +10,18 @@
 
 namespace klog::client {
 
-Result<StartSpec> ParseStartSpec(std::string_view text) {
-  StartSpec s;
-  if (text == "beginning" || text == "earliest") return StartSpec{StartSpec::kBeginning, 0};
-  if (text == "end" || text == "latest") return StartSpec{StartSpec::kEnd, 0};
-  auto bad = [&](const Status& why) {
-    return Status::InvalidArgument("invalid offset '" + std::string(text) +
-                                   "' (expected beginning, end, N, -N or @TIME): " + why.message());
-  };
-  if (!text.empty() && text[0] == '@') {
-    std::string_view t = text.substr(1);
-    auto ms = util::ParseInt(t, INT64_MIN, INT64_MAX);
-    if (ms.ok()) return StartSpec{StartSpec::kTimestamp, *ms};
-    auto iso = util::ParseIsoTimeMs(t);
-    if (!iso.ok()) return bad(iso.status());
-    return StartSpec{StartSpec::kTimestamp, *iso};
-  }
-  if (!text.empty() && text[0] == '-') {
-    auto n = util::ParseInt(text.substr(1), 0, INT64_MAX);
-    if (!n.ok()) return bad(n.status());
-    return StartSpec{StartSpec::kFromEnd, *n};
-  }
-  auto n = util::ParseInt(text, 0, INT64_MAX);
-  if (!n.ok()) return bad(n.status());
-  return StartSpec{StartSpec::kOffset, *n};
-}
-
 Result<int64_t> ResolveStart(const log::PartitionReader& reader, const StartSpec& spec) {
   auto start = reader.StartOffset();
   if (!start.ok()) return start.status();
   auto end = reader.EndOffset();
   if (!end.ok()) return end.status();
-  int64_t at = 0;
-  switch (spec.kind) {
-    case StartSpec::kBeginning: at = *start; break;
-    case StartSpec::kEnd: at = *end; break;
-    case StartSpec::kOffset: at = spec.value; break;
-    case StartSpec::kFromEnd: at = *end - std::min(spec.value, *end); break;
-    case StartSpec::kTimestamp: {
-      auto off = reader.OffsetForTimestamp(spec.value);
-      if (!off.ok()) return off.status();
-      at = *off;
-      break;
-    }
+  int64_t for_time = 0;
+  if (spec.kind == StartSpec::kTimestamp) {
+    auto off = reader.OffsetForTimestamp(spec.value);
+    if (!off.ok()) return off.status();
+    for_time = *off;
   }
-  return std::clamp(at, *start, std::max(*start, *end));
+  return record::ClampStart(spec, *start, *end, for_time);
 }
 
 namespace {
@@ -125,7 +92,7 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
   int64_t delivered = 0;
   int64_t checked_ms = SteadyMs();
   log::Batch batch;
-  log::RecordView rec;
+  record::RecordView rec;
   os::DirWatcher::Changes changes;
   for (;;) {
     // Partitions added by topic alter while following (without -p): read

@@ -67,7 +67,7 @@ class GroupRun {
         }
       }
     }
-    auto m = group::Member::Join(store_, o_.group, o_.topics, o_.member);
+    auto m = group::Member::Join(store_, o_.group, o_.topics, {o_.session_timeout_ms, o_.heartbeat_interval_ms});
     if (!m.ok()) return m.status();
     member_ = std::move(m).value();
     (void)watcher_.Watch(member_->paths().root(), kGroupDirTag);
@@ -234,7 +234,7 @@ class GroupRun {
       return Status::Ok();
     }
     records_.clear();
-    log::RecordView r;
+    record::RecordView r;
     while (batch_.Next(r)) {
       if (r.offset < skip_below) continue;
       if (r.offset >= ps.end) break;
@@ -337,7 +337,7 @@ class GroupRun {
   os::DirWatcher::Changes changes_;
   uint64_t owned_version_ = UINT64_MAX;  // of member_->owned() when parts_ was last matched to it
   log::Batch batch_;
-  std::vector<log::RecordView> records_;
+  std::vector<record::RecordView> records_;
   std::string input_;
   int64_t delivered_ = 0;
   int64_t last_commit_ = 0;

@@ -25,24 +25,8 @@
 
 namespace klog::client {
 
-enum class OffsetReset { kEarliest, kLatest };
-
-struct GroupConsumeOptions {
-  std::string group;
-  std::vector<std::string> topics;
-  bool follow = false;
-  int64_t max_messages = -1;
-  OffsetReset reset = OffsetReset::kEarliest;
-  group::MemberOptions member;
-  int64_t commit_interval_ms = 200;
-  std::optional<std::string> exec;  // run through sh -c, records on stdin
-  int64_t exec_batch = 1;
-  // Formats a record for --exec's stdin.
-  std::function<void(std::string&, std::string_view, int, const log::RecordView&)> format_for_exec;
-  // Told, for stderr, when a committed offset is past the end of its
-  // partition and --auto-offset-reset decides instead.
-  std::function<void(const std::string&)> warn;
-};
+using record::GroupConsumeOptions;
+using record::OffsetReset;
 
 Status ConsumeGroup(const topic::TopicStore& store, const GroupConsumeOptions& options, RecordSink& sink,
                     const std::atomic<bool>* stop);

@@ -60,7 +60,7 @@ Result<std::unique_ptr<Producer>> Producer::Open(const topic::TopicStore& store,
 }
 
 Status Producer::Add(std::optional<int> partition, int64_t timestamp, std::optional<std::string_view> key,
-                     std::string_view value, const std::vector<log::HeaderView>& headers) {
+                     std::string_view value, const std::vector<record::HeaderView>& headers) {
   if (value.size() + (key ? key->size() : 0) > options_.max_record_bytes)
     return Status::InvalidArgument("record of " + std::to_string(value.size() + (key ? key->size() : 0)) +
                                    " bytes exceeds --max-record-size " + std::to_string(options_.max_record_bytes));

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "log/batch.h"
+#include "record/record_producer.h"
 #include "log/log_config.h"
 #include "log/partition_writer.h"
 #include "log/sync_thread.h"
@@ -59,16 +60,9 @@ struct ProducerOptions {
   size_t max_record_bytes = 1 << 20;
 };
 
-// `count` records written to `partition` at offsets offset, offset + 1, ...
-// (consecutive records of the input that went to one partition: one entry,
-// not one per record).
-struct WrittenRun {
-  int partition;
-  int64_t offset;
-  int64_t count;
-};
+using record::WrittenRun;
 
-class Producer {
+class Producer final : public record::RecordProducer {
  public:
   static Result<std::unique_ptr<Producer>> Open(const topic::TopicStore& store, const std::string& topic,
                                                 const ProducerOptions& options);
@@ -79,26 +73,26 @@ class Producer {
   // the caller goes on adding; its error, if any, is returned by a later
   // Add or Flush.
   Status Add(std::optional<int> partition, int64_t timestamp, std::optional<std::string_view> key,
-             std::string_view value, const std::vector<log::HeaderView>& headers);
+             std::string_view value, const std::vector<record::HeaderView>& headers) override;
 
   // Writes every pending batch, after waiting for a write in the
   // background. Records written are appended to the runs that
   // TakeWritten() returns, in the order they were added.
-  Status Flush();
+  Status Flush() override;
 
   // Records added but not yet handed to a write.
-  bool has_pending() const { return !order_.empty(); }
+  bool has_pending() const override { return !order_.empty(); }
   // A write is running in the background (Flush waits for it).
-  bool writing() const { return !in_flight_.empty(); }
-  bool has_written() const { return !written_.empty(); }
+  bool writing() const override { return !in_flight_.empty(); }
+  bool has_written() const override { return !written_.empty(); }
   int partitions() const { return static_cast<int>(parts_.size()); }
-  size_t max_record_bytes() const { return options_.max_record_bytes; }
+  size_t max_record_bytes() const override { return options_.max_record_bytes; }
   // Records written since the last TakeWritten(), in input order.
-  std::vector<WrittenRun> TakeWritten() { return std::move(written_); }
+  std::vector<WrittenRun> TakeWritten() override { return std::move(written_); }
   // After a failed write: the first record added (0 for the first Add that
   // succeeded, and so on) that was not written, so that an error can name
   // the input line to resume from. None before any write failed.
-  std::optional<int64_t> first_unwritten() const { return first_unwritten_; }
+  std::optional<int64_t> first_unwritten() const override { return first_unwritten_; }
 
  private:
   // Consecutive pending records that went to one partition.

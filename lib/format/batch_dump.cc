@@ -62,7 +62,7 @@ void AppendEscaped(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void AppendBatchText(std::string& out, const log::BatchSummary& s) {
+void AppendBatchText(std::string& out, const log::BatchSummary& s, bool records, log::Batch* batch) {
   const log::BatchHeader& h = s.header;
   out += "base=" + std::to_string(h.base_offset) + " last=" + std::to_string(h.last_offset()) +
          " count=" + std::to_string(h.record_count) + " bytes=" + std::to_string(h.total_size()) +
@@ -75,9 +75,17 @@ void AppendBatchText(std::string& out, const log::BatchSummary& s) {
     AppendEscaped(out, s.problem);
   }
   out += '\n';
+  if (!records) return;
+  if (!batch) {
+    out += "  (records not shown: " + s.problem + ")\n";
+    return;
+  }
+  batch->Reset();
+  record::RecordView r;
+  while (batch->Next(r)) AppendRecordText(out, r);
 }
 
-void AppendRecordText(std::string& out, const log::RecordView& r) {
+void AppendRecordText(std::string& out, const record::RecordView& r) {
   out += "  offset=" + std::to_string(r.offset) + " timestamp=" + util::FormatIsoTimeMs(r.timestamp) + " key=";
   if (r.key)
     AppendEscaped(out, *r.key);
@@ -118,7 +126,7 @@ void AppendBatchJson(std::string& out, std::string_view topic, int partition, co
   if (records && batch) {
     out += ",\"records\":[";
     batch->Reset();
-    log::RecordView r;
+    record::RecordView r;
     bool first = true;
     while (batch->Next(r)) {
       if (!first) out += ',';

@@ -34,8 +34,10 @@ namespace klog::format {
 // Appends `bytes` as a double-quoted, escaped string (see above).
 void AppendEscaped(std::string& out, std::string_view bytes);
 
-void AppendBatchText(std::string& out, const log::BatchSummary& s);
-void AppendRecordText(std::string& out, const log::RecordView& r);
+// With `records`, each record of `batch` follows (iterated from the start),
+// or a line saying why not when the batch could not be decoded (`batch` null).
+void AppendBatchText(std::string& out, const log::BatchSummary& s, bool records, log::Batch* batch);
+void AppendRecordText(std::string& out, const record::RecordView& r);
 // With `records`, adds "records": the records of `batch` (iterated from the
 // start), or null when the batch could not be decoded (`batch` null).
 void AppendBatchJson(std::string& out, std::string_view topic, int partition, const log::BatchSummary& s, bool records,

@@ -56,7 +56,7 @@ void AppendNumber(std::string& out, int64_t v) {
 }
 }  // namespace
 
-void OutputFormat::Append(std::string& out, std::string_view topic, int partition, const log::RecordView& r) const {
+void OutputFormat::Append(std::string& out, std::string_view topic, int partition, const record::RecordView& r) const {
   if (value_then_literal_) {
     out += r.value;
     out += pieces_[1].literal;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "log/batch.h"
+#include "record/record.h"
 #include "util/status.h"
 
 namespace klog::format {
@@ -17,7 +17,7 @@ namespace klog::format {
 class OutputFormat {
  public:
   static Result<OutputFormat> Parse(std::string_view spec);
-  void Append(std::string& out, std::string_view topic, int partition, const log::RecordView& r) const;
+  void Append(std::string& out, std::string_view topic, int partition, const record::RecordView& r) const;
 
  private:
   struct Piece {

@@ -6,11 +6,11 @@
 
 namespace klog::format {
 
-std::vector<log::HeaderView> OwnedRecord::HeaderViews() const {
-  std::vector<log::HeaderView> v;
+std::vector<record::HeaderView> OwnedRecord::HeaderViews() const {
+  std::vector<record::HeaderView> v;
   v.reserve(headers.size());
   for (const auto& [name, value] : headers) {
-    log::HeaderView h{name, std::nullopt};
+    record::HeaderView h{name, std::nullopt};
     if (value) h.value = std::string_view(*value);
     v.push_back(h);
   }
@@ -31,7 +31,7 @@ void AppendBytes(std::string& out, std::string_view bytes) {
 
 }  // namespace
 
-void AppendRecordJson(std::string& out, std::string_view topic, int partition, const log::RecordView& r) {
+void AppendRecordJson(std::string& out, std::string_view topic, int partition, const record::RecordView& r) {
   out += "{\"topic\":";
   util::AppendJsonString(out, topic);
   out += ",\"partition\":";

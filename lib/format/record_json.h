@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "log/batch.h"
+#include "record/record.h"
 #include "util/status.h"
 
 namespace klog::format {
@@ -32,10 +32,10 @@ struct OwnedRecord {
   std::optional<int64_t> timestamp;
 
   // Views into this record, as BatchBuilder takes them.
-  std::vector<log::HeaderView> HeaderViews() const;
+  std::vector<record::HeaderView> HeaderViews() const;
 };
 
-void AppendRecordJson(std::string& out, std::string_view topic, int partition, const log::RecordView& r);
+void AppendRecordJson(std::string& out, std::string_view topic, int partition, const record::RecordView& r);
 
 // Parses one line; InvalidArgument says what is wrong (the caller adds the
 // line number).

@@ -159,7 +159,7 @@ void Batch::Reset() {
   status_ = Status::Ok();
 }
 
-bool Batch::Next(RecordView& r) {
+bool Batch::Next(record::RecordView& r) {
   if (seen_ >= header_.record_count) {
     if (!cursor_.empty() && status_.ok()) status_ = Status::Corruption("trailing bytes after the last record");
     return false;
@@ -237,7 +237,7 @@ namespace {
 
 [[gnu::always_inline]] inline size_t RecordBodySize(int64_t ts_delta, int64_t off_delta,
                                                     std::optional<std::string_view> key, std::string_view value,
-                                                    const std::vector<HeaderView>& headers) {
+                                                    const std::vector<record::HeaderView>& headers) {
   size_t n = 1 + VarintSize(ts_delta) + VarintSize(off_delta);
   n += key ? VarintSize(static_cast<int64_t>(key->size())) + key->size() : 1;
   n += VarintSize(static_cast<int64_t>(value.size())) + value.size();
@@ -267,7 +267,7 @@ void BatchBuilder::Grow(size_t need) {
 // are in use: records go straight in with memcpy, and the room is zero-filled
 // only when it grows (appending piece by piece cost three times as much).
 size_t BatchBuilder::Add(int64_t timestamp, std::optional<std::string_view> key, std::string_view value,
-                         const std::vector<HeaderView>& headers) {
+                         const std::vector<record::HeaderView>& headers) {
   if (count_ == 0) {
     first_ts_ = timestamp;
     max_ts_ = timestamp;

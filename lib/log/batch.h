@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "record/record.h"
 #include "util/status.h"
 
 namespace klog::log {
@@ -75,20 +76,6 @@ Status ParseBatchHeader(const char* data, BatchHeader& out);
 // CRC check of a whole batch (header + body, `data` of header.total_size()).
 bool BatchCrcOk(const BatchHeader& header, const char* data);
 
-struct HeaderView {
-  std::string_view name;
-  std::optional<std::string_view> value;
-};
-
-// A record decoded in place: views into the batch's buffer.
-struct RecordView {
-  int64_t offset = 0;
-  int64_t timestamp = 0;
-  std::optional<std::string_view> key;
-  std::string_view value;
-  std::vector<HeaderView> headers;
-};
-
 // Owns a raw batch and, for compressed ones, its decompressed records;
 // iterates records without copying them.
 class Batch {
@@ -105,7 +92,7 @@ class Batch {
   // Iteration: Reset, then Next until it returns false.
   void Reset();
   // False at the end; a malformed record yields Corruption via status().
-  bool Next(RecordView& r);
+  bool Next(record::RecordView& r);
   const Status& status() const { return status_; }
 
  private:
@@ -136,7 +123,7 @@ class BatchBuilder {
 
   // Returns the bytes the record takes in the batch.
   size_t Add(int64_t timestamp, std::optional<std::string_view> key, std::string_view value,
-             const std::vector<HeaderView>& headers);
+             const std::vector<record::HeaderView>& headers);
   uint32_t count() const { return count_; }
   size_t size_bytes() const { return count_ == 0 ? 0 : used_ - kBatchHeaderSize; }
   bool empty() const { return count_ == 0; }

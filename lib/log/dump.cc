@@ -11,7 +11,7 @@
 namespace klog::log {
 
 Status DumpPartition(const std::string& dir, const std::string& label, const DumpOptions& options,
-                     const std::function<Status(const BatchSummary&, const Batch* batch)>& on_batch) {
+                     const DumpCallback& on_batch) {
   auto bases = ListSegments(dir);
   if (!bases.ok()) return bases.status().WithContext(label);
   if (bases->empty()) return Status::Ok();
@@ -72,7 +72,7 @@ Status DumpPartition(const std::string& dir, const std::string& label, const Dum
       } else if (st = batch.Load(label); !st.ok()) {
         s.problem = "records do not decode: " + st.message();
       } else {
-        RecordView r;
+        record::RecordView r;
         uint32_t count = 0;
         while (batch.Next(r)) ++count;
         if (!batch.status().ok())

@@ -38,7 +38,8 @@ struct DumpOptions {
 // a torn tail) ends the walk quietly, as it does for readers; a header that
 // cannot be parsed, or a closed segment cut short, is Corruption naming the
 // place.
+using DumpCallback = std::function<Status(const BatchSummary&, const Batch* batch)>;
 Status DumpPartition(const std::string& dir, const std::string& label, const DumpOptions& options,
-                     const std::function<Status(const BatchSummary&, const Batch* batch)>& on_batch);
+                     const DumpCallback& on_batch);
 
 }  // namespace klog::log

@@ -72,7 +72,7 @@ Result<int64_t> PartitionReader::OffsetForTimestamp(int64_t ts) const {
         return Status::Corruption(Where(label_, expected, base, pos) + ": " + r.error.message());
       if (r.kind != ReadKind::kBatch) break;
       if (r.header.max_timestamp >= ts) {
-        RecordView rec;
+        record::RecordView rec;
         while (batch.Next(rec))
           if (rec.timestamp >= ts) return rec.offset;
       }

@@ -259,7 +259,7 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
       damaged(DamageKind::kBadRecords, "records do not decode: " + st.message() + ReadOn(h));
       break;
     }
-    RecordView r;
+    record::RecordView r;
     uint32_t count = 0;
     while (batch.Next(r)) ++count;
     if (!batch.status().ok() || count != h.record_count) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace klog::util {
 
@@ -13,5 +14,8 @@ std::string Base64Encode(std::string_view s);
 std::optional<std::string> Base64Decode(std::string_view s);
 // Appends s as a JSON string literal (quotes included); s must be UTF-8.
 void AppendJsonString(std::string& out, std::string_view s);
+
+// Left-aligned columns, two spaces apart; first row is the header.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace klog::util

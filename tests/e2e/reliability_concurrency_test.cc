@@ -100,7 +100,7 @@ Stats RunAndCheck(const CliFixture& k, const std::string& topic, int partitions,
       if (!*more) break;
       ++stats.batches;
       batch.Reset();
-      log::RecordView r;
+      record::RecordView r;
       int batch_producer = -1;
       int64_t prev_seq = -1;
       while (batch.Next(r)) {

@@ -46,7 +46,7 @@ Status ReadRecords(const std::string& dir, int64_t from, std::vector<Rec>* out) 
     auto more = reader.Next(batch, &skip_below);
     if (!more.ok()) return more.status();
     if (!*more) return Status::Ok();
-    log::RecordView r;
+    record::RecordView r;
     while (batch.Next(r)) {
       if (r.offset < skip_below) continue;
       Rec rec{r.offset, r.timestamp, std::nullopt, std::string(r.value), {}};

@@ -37,7 +37,7 @@ struct Record {
 std::string Build(const std::vector<Record>& records, Codec codec, std::optional<int> zstd_level = std::nullopt) {
   BatchBuilder b;
   for (const auto& r : records) {
-    std::vector<HeaderView> hs;
+    std::vector<klog::record::HeaderView> hs;
     for (const auto& h : r.headers) hs.push_back({h.name, h.value ? std::optional<std::string_view>(*h.value) : std::nullopt});
     b.Add(r.timestamp, r.key, r.value, hs);
   }
@@ -52,7 +52,7 @@ Status Decode(const std::string& raw, std::vector<Record>* out, int64_t* first_o
   Batch batch;
   batch.mutable_raw() = raw;
   KLOG_RETURN_IF_ERROR(batch.Load("topic 't' partition 0"));
-  RecordView r;
+  klog::record::RecordView r;
   bool first = true;
   while (batch.Next(r)) {
     if (first && first_offset) *first_offset = r.offset;
@@ -194,7 +194,7 @@ TEST_CASE("SetBaseOffset renumbers records without touching the checksum") {
   batch.mutable_raw() = raw;
   REQUIRE(batch.Load("x").ok());
   CHECK(batch.header().last_offset() == 1000000007 + static_cast<int64_t>(Awkward().size()) - 1);
-  RecordView r;
+  klog::record::RecordView r;
   int64_t expect = 1000000007;
   while (batch.Next(r)) CHECK(r.offset == expect++);
 }

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "client/consumer.h"
-#include "client/produce_stream.h"
+#include "backend/produce_stream.h"
 #include "client/producer.h"
 #include "support/temp_dir.h"
 #include "topic/topic_store.h"
@@ -26,7 +26,7 @@ struct FakeClock {
 
 class Timestamps : public client::RecordSink {
  public:
-  Status Deliver(std::string_view, int, const log::RecordView& r) override {
+  Status Deliver(std::string_view, int, const record::RecordView& r) override {
     seen.push_back(r.timestamp);
     return Status::Ok();
   }
@@ -56,7 +56,7 @@ TEST_CASE("records produced without a timestamp are stamped by the one clock") {
     FakeClock fake(Fixed);
     auto p = client::Producer::Open(store, "t", client::ProducerOptions{});
     REQUIRE(p.ok());
-    REQUIRE(client::ProduceValues({"a", "b"}, **p, client::StreamOptions{}, [](const auto&) { return Status::Ok(); })
+    REQUIRE(backend::ProduceValues({"a", "b"}, **p, backend::StreamOptions{}, [](const auto&) { return Status::Ok(); })
                 .ok());
   }
   client::ConsumeOptions o;

@@ -20,7 +20,7 @@ namespace {
 class StopAfter : public RecordSink {
  public:
   StopAfter(int n, Status stop) : n_(n), stop_(std::move(stop)) {}
-  Status Deliver(std::string_view, int, const log::RecordView& r) override {
+  Status Deliver(std::string_view, int, const record::RecordView& r) override {
     if (static_cast<int>(values.size()) == n_) return stop_;
     values.emplace_back(r.value);
     return Status::Ok();

@@ -108,7 +108,7 @@ TEST_CASE("fuzz_batch: timestamp deltas and base offsets that overflow are damag
   Batch batch;
   batch.mutable_raw() = raw;
   REQUIRE(batch.Load("t").ok());
-  RecordView r;
+  klog::record::RecordView r;
   REQUIRE(batch.Next(r));
   CHECK(r.timestamp == INT64_MIN);
   CHECK_FALSE(batch.Next(r));

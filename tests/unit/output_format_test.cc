@@ -10,7 +10,7 @@
 namespace klog::format {
 namespace {
 
-std::string Format(const std::string& spec, const log::RecordView& r) {
+std::string Format(const std::string& spec, const record::RecordView& r) {
   auto f = OutputFormat::Parse(spec);
   REQUIRE_MESSAGE(f.ok(), f.status().message());
   std::string out = "before|";  // appended to, never cleared
@@ -18,8 +18,8 @@ std::string Format(const std::string& spec, const log::RecordView& r) {
   return out;
 }
 
-log::RecordView Record(std::optional<std::string_view> key, std::string_view value) {
-  log::RecordView r;
+record::RecordView Record(std::optional<std::string_view> key, std::string_view value) {
+  record::RecordView r;
   r.offset = 42;
   r.timestamp = 1700000000123;
   r.key = key;
@@ -28,7 +28,7 @@ log::RecordView Record(std::optional<std::string_view> key, std::string_view val
 }
 
 TEST_CASE("a value then fixed text: the default and its neighbours") {
-  log::RecordView r = Record("k", "hello");
+  record::RecordView r = Record("k", "hello");
   CHECK(Format("%v\\n", r) == "before|hello\n");
   CHECK(Format("%s\\n", r) == "before|hello\n");
   CHECK(Format("%v\\0", r) == std::string("before|hello\0", 13));
@@ -40,7 +40,7 @@ TEST_CASE("a value then fixed text: the default and its neighbours") {
 }
 
 TEST_CASE("every token") {
-  log::RecordView r = Record("key", "value");
+  record::RecordView r = Record("key", "value");
   r.headers = {{"a", std::string_view("1")}, {"b", std::nullopt}};
   CHECK(Format("%t %p %o %k %K %v %S %T %h\\t|\\r\\\\ \\q", r) ==
         "before|events 3 42 key 3 value 5 1700000000123 a=1,b=\t|\r\\ \\q");

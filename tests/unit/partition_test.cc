@@ -66,7 +66,7 @@ Rec FirstAt(const std::string& dir, int64_t offset) {
   auto more = reader.Next(batch, &skip);
   REQUIRE_MESSAGE(more.ok(), more.status().message());
   REQUIRE(*more);
-  RecordView r;
+  klog::record::RecordView r;
   while (batch.Next(r))
     if (r.offset >= skip) return {r.offset, r.timestamp, std::nullopt, std::string(r.value), {}};
   FAIL("batch had no record at or after " << skip);
@@ -151,7 +151,7 @@ TEST_CASE("a reader at the end sees later appends") {
     auto more = reader.Next(batch, &skip);
     REQUIRE(more.ok());
     if (!*more) break;
-    RecordView r;
+    klog::record::RecordView r;
     while (batch.Next(r)) got.emplace_back(r.value);
   }
   CHECK(got == later);

@@ -104,7 +104,7 @@ void CheckLookups(const std::string& dir, const Built& b, int64_t step = 1) {
     auto more = r.Next(batch, &skip);
     REQUIRE(more.ok());
     REQUIRE(*more);
-    RecordView rv;
+    klog::record::RecordView rv;
     while (batch.Next(rv) && rv.offset < skip) {
     }
     CAPTURE(o);

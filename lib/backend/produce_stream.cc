@@ -1,4 +1,4 @@
-#include "client/produce_stream.h"
+#include "backend/produce_stream.h"
 
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 #include "os/signals.h"
 #include "util/clock.h"
 
-namespace klog::client {
+namespace klog::backend {
 
 Result<InputFormat> ParseInputFormat(std::string_view s) {
   if (s == "line") return InputFormat::kLine;
@@ -21,10 +21,10 @@ Result<InputFormat> ParseInputFormat(std::string_view s) {
 
 namespace {
 
-class RecordSink {
+class InputRecords {
  public:
   // `unit` names one record of input in messages: "line ", "record ", "argument ".
-  RecordSink(Producer& producer, const StreamOptions& options, const WrittenCallback& on_written, std::string unit)
+  InputRecords(record::RecordProducer& producer, const StreamOptions& options, const WrittenCallback& on_written, std::string unit)
       : producer_(producer), options_(options), on_written_(on_written), unit_(std::move(unit)) {
     for (const auto& [n, v] : options_.headers) headers_.push_back({n, std::string_view(v)});
   }
@@ -89,28 +89,28 @@ class RecordSink {
     return on_written_(written);
   }
 
-  Producer& producer_;
+  record::RecordProducer& producer_;
   const StreamOptions& options_;
   const WrittenCallback& on_written_;
   std::string unit_;
-  std::vector<log::HeaderView> headers_;
-  std::vector<log::HeaderView> json_headers_;  // -H headers, then the record's own
+  std::vector<record::HeaderView> headers_;
+  std::vector<record::HeaderView> json_headers_;  // -H headers, then the record's own
 };
 
 }  // namespace
 
-Status ProduceValues(const std::vector<std::string>& values, Producer& producer, const StreamOptions& options,
+Status ProduceValues(const std::vector<std::string>& values, record::RecordProducer& producer, const StreamOptions& options,
                      const WrittenCallback& on_written) {
-  RecordSink sink(producer, options, on_written, "argument ");
+  InputRecords sink(producer, options, on_written, "argument ");
   int64_t now = util::NowMs();
   uint64_t n = 0;
   for (const auto& v : values) KLOG_RETURN_IF_ERROR(sink.Take(v, ++n, now));
   return sink.Flush();
 }
 
-Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written,
+Status ProduceStream(int fd, record::RecordProducer& producer, const StreamOptions& options, const WrittenCallback& on_written,
                      uint64_t* cut_bytes) {
-  RecordSink sink(producer, options, on_written, options.format == InputFormat::kNull ? "record " : "line ");
+  InputRecords sink(producer, options, on_written, options.format == InputFormat::kNull ? "record " : "line ");
   const char delim = options.format == InputFormat::kNull ? '\0' : '\n';
   std::string buf(1 << 20, '\0');
   os::EnlargePipe(fd);
@@ -190,4 +190,4 @@ Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, c
   }
 }
 
-}  // namespace klog::client
+}  // namespace klog::backend

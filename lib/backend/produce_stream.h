@@ -1,4 +1,4 @@
-// Feeds a Producer from a file descriptor (stdin): large reads, records split
+// Feeds a RecordProducer (any backend) from a file descriptor (stdin): large reads, records split
 // in place, and a linger deadline so that a slow writer (tail -F | klog
 // produce) has its records written within the linger time.
 //
@@ -14,10 +14,10 @@
 #include <utility>
 #include <vector>
 
-#include "client/producer.h"
+#include "record/record_producer.h"
 #include "util/status.h"
 
-namespace klog::client {
+namespace klog::backend {
 
 enum class InputFormat { kLine, kNull, kJson };
 Result<InputFormat> ParseInputFormat(std::string_view s);
@@ -36,15 +36,15 @@ struct StreamOptions {
   bool stop_on_signal = false;
 };
 
-using WrittenCallback = std::function<Status(const std::vector<WrittenRun>&)>;
+using WrittenCallback = std::function<Status(const std::vector<record::WrittenRun>&)>;
 
 // Reads fd to its end. on_written is called after each flush. *cut_bytes,
 // when given, is the size of the unfinished record a stop left unwritten.
-Status ProduceStream(int fd, Producer& producer, const StreamOptions& options, const WrittenCallback& on_written,
+Status ProduceStream(int fd, record::RecordProducer& producer, const StreamOptions& options, const WrittenCallback& on_written,
                      uint64_t* cut_bytes = nullptr);
 
 // Produces each of `values` as one record (VALUE arguments).
-Status ProduceValues(const std::vector<std::string>& values, Producer& producer, const StreamOptions& options,
+Status ProduceValues(const std::vector<std::string>& values, record::RecordProducer& producer, const StreamOptions& options,
                      const WrittenCallback& on_written);
 
-}  // namespace klog::client
+}  // namespace klog::backend

@@ -1,0 +1,103 @@
+#include "backend/local_backend.h"
+
+#include "client/consumer.h"
+#include "client/group_consumer.h"
+#include "group/group_paths.h"
+#include "os/file.h"
+
+namespace klog::backend {
+
+Status LocalBackend::CreateTopic(const std::string& name, const TopicConfig& config, bool if_not_exists,
+                                 bool* created) {
+  return store_.Create(name, config, if_not_exists, created);
+}
+
+Result<std::vector<std::string>> LocalBackend::ListTopics() { return store_.List(); }
+
+Result<TopicConfig> LocalBackend::LoadTopic(const std::string& name) { return store_.Load(name); }
+
+Result<std::vector<PartitionStats>> LocalBackend::DescribeTopic(const std::string& name) {
+  return store_.Describe(name);
+}
+
+Status LocalBackend::AlterTopic(const std::string& name, const TopicConfig& updated) {
+  return store_.Alter(name, updated);
+}
+
+Status LocalBackend::DeleteTopic(const std::string& name, bool if_exists, bool* deleted) {
+  return store_.Delete(name, if_exists, deleted);
+}
+
+Result<std::unique_ptr<RecordProducer>> LocalBackend::OpenProducer(const std::string& topic,
+                                                                   const ProducerOptions& options) {
+  auto p = client::Producer::Open(store_, topic, options);
+  if (!p.ok()) return p.status();
+  return std::unique_ptr<RecordProducer>(std::move(p).value());
+}
+
+Status LocalBackend::Consume(const ConsumeOptions& options, RecordSink& sink, const std::atomic<bool>* stop) {
+  return client::Consume(store_, options, sink, stop);
+}
+
+Status LocalBackend::ConsumeGroup(const GroupConsumeOptions& options, RecordSink& sink,
+                                  const std::atomic<bool>* stop) {
+  return client::ConsumeGroup(store_, options, sink, stop);
+}
+
+Result<std::vector<std::string>> LocalBackend::ListGroups() { return group::ListGroups(store_.dir()); }
+
+Result<GroupView> LocalBackend::DescribeGroup(const std::string& group) {
+  return group::DescribeGroup(store_, group);
+}
+
+Status LocalBackend::DeleteGroup(const std::string& group) { return group::DeleteGroup(store_.dir(), group); }
+
+Result<std::vector<PlanRow>> LocalBackend::PlanReset(const std::string& group,
+                                                     const std::vector<TopicSelection>& topics,
+                                                     const ResetSpec& spec, int64_t now_ms) {
+  return group::PlanReset(store_, group, topics, spec, now_ms);
+}
+
+Status LocalBackend::ExecuteReset(const std::string& group, const std::vector<PlanRow>& plan,
+                                  const std::string& kind) {
+  return group::ExecuteReset(store_, group, plan, kind, group::CurrentActor());
+}
+
+Status LocalBackend::Commit(const std::string& group, const std::vector<CommitSpec>& offsets) {
+  auto plan = group::PlanCommit(offsets, [this](const std::string& topic) -> Result<int> {
+    auto config = store_.Load(topic);
+    if (!config.ok()) return config.status();
+    return config->partitions;
+  });
+  if (!plan.ok()) return plan.status();
+  return ExecuteReset(group, *plan, "commit");
+}
+
+Result<std::string> LocalBackend::LiveMembersLine(const std::string& group) {
+  auto live = group::LiveMembers(group::GroupPaths(store_.dir(), group));
+  if (!live.ok()) return live.status();
+  return live->empty() ? std::string() : group::DescribeLiveMembers(*live);
+}
+
+Result<std::vector<JournalEntry>> LocalBackend::OffsetHistory(const std::string& group) {
+  group::GroupPaths paths(store_.dir(), group);
+  if (!os::IsDir(paths.root())) return Status::NotFound("unknown group '" + group + "'");
+  return group::ReadJournal(paths);
+}
+
+Result<topic::VerifyRun> LocalBackend::Verify(const std::vector<std::string>& topics, bool repair) {
+  return topic::VerifyTopics(store_, topics, repair);
+}
+
+Result<topic::RetentionRun> LocalBackend::Retention(const std::vector<std::string>& topics, bool dry_run,
+                                                    int64_t now_ms) {
+  return topic::EnforceRetention(store_, topics, dry_run, now_ms);
+}
+
+Status LocalBackend::Dump(const std::string& topic, int partition, const log::DumpOptions& options,
+                          const log::DumpCallback& on_batch) {
+  return log::DumpPartition(store_.dir().PartitionDir(topic, partition), topic::PartitionLabel(topic, partition),
+                            options, on_batch);
+}
+
+}  // namespace klog::backend
