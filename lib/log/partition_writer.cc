@@ -12,10 +12,6 @@
 
 namespace klog::log {
 
-namespace {
-constexpr const char* kLockName = "writer.lock";
-}
-
 Result<std::unique_ptr<PartitionWriter>> PartitionWriter::Open(const std::string& dir, const std::string& label,
                                                                const LogConfig& config,
                                                                std::vector<std::string> parents) {
@@ -40,7 +36,7 @@ Status PartitionWriter::CheckDir() {
 }
 
 Status PartitionWriter::Lock(os::FileLock& lock) {
-  auto l = os::FileLock::Acquire(os::JoinPath(dir_, kLockName));
+  auto l = os::FileLock::Acquire(os::JoinPath(dir_, kWriterLockFile));
   if (!l.ok()) {
     // writer.lock is never deleted: its directory went.
     if (l.status().code() == Code::kNotFound) return Deleted();

@@ -11,8 +11,6 @@
 
 namespace klog::log {
 
-inline constexpr const char* kWriterLockFile = "writer.lock";  // PartitionWriter's lock file
-
 struct BatchStart {
   uint64_t position;
   int64_t base_offset;

@@ -16,6 +16,9 @@ inline constexpr const char* kTimeIndexSuffix = ".timeindex";
 // Offsets lost between two segments that `klog verify --repair` accepted
 // (lost_offsets.h): readers and writers step over exactly these gaps.
 inline constexpr const char* kLostOffsetsFile = "lost-offsets";
+// The partition's writer lock (partition_writer.h): flock'ed by appenders,
+// repair and retention, shared by verify; never deleted.
+inline constexpr const char* kWriterLockFile = "writer.lock";
 
 std::string SegmentFileName(int64_t base_offset, const char* suffix);
 std::string SegmentPath(const std::string& partition_dir, int64_t base_offset, const char* suffix);
