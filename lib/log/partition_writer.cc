@@ -6,6 +6,7 @@
 #include "log/batch.h"
 #include "log/index.h"
 #include "log/lost_offsets.h"
+#include "log/retention_plan.h"
 #include "log/segment.h"
 #include "log/segment_name.h"
 #include "util/endian.h"
@@ -310,22 +311,9 @@ Status PartitionWriter::Recover(RecoveryReport* report) {
 Result<std::vector<SegmentInfo>> PartitionWriter::DeleteExpired(int64_t now_ms) {
   std::vector<SegmentInfo> deleted;
   if (config_.retention_ms < 0 && config_.retention_bytes < 0) return deleted;
-  auto bases = ListSegments(dir_);
-  if (!bases.ok()) return bases.status();
-  std::vector<SegmentInfo> segs;
-  for (int64_t b : *bases) {
-    SegmentInfo info;
-    info.base_offset = b;
-    auto f = os::File::OpenRead(SegmentPath(dir_, b, kLogSuffix));
-    if (!f.ok()) return f.status();
-    auto size = f->Size();
-    if (!size.ok()) return size.status();
-    info.bytes = *size;
-    auto ts = SegmentMaxTimestamp(dir_, b);
-    if (!ts.ok()) return ts.status();
-    info.max_timestamp = *ts;
-    segs.push_back(info);
-  }
+  auto infos = ReadSegmentInfos(dir_);
+  if (!infos.ok()) return infos.status();
+  const std::vector<SegmentInfo>& segs = *infos;
   size_t n = SegmentsToDelete(segs, config_.retention_ms, config_.retention_bytes, now_ms);
   for (size_t i = 0; i < n; ++i) {
     // The .log goes first: readers find segments by their .log files.

@@ -20,7 +20,8 @@ struct ExpiredSegment {
 };
 
 // Sizes and newest record timestamps of the partition's segments, oldest
-// first. Read-only: takes no lock and creates nothing.
+// first (one deleted meanwhile is left out). Read-only: takes no lock and
+// creates nothing; PartitionWriter calls it under its lock.
 Result<std::vector<SegmentInfo>> ReadSegmentInfos(const std::string& dir);
 
 // The closed segments retention would delete now (a dry run). Read-only.
