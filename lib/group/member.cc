@@ -401,14 +401,7 @@ Status Member::Commit(const Offsets& offsets) {
     merged[tp] = off;
   }
   if (e.changes.empty()) return Status::Ok();
-  uint64_t at = 0;
-  KLOG_RETURN_IF_ERROR(AppendJournal(paths_, e, &at));  // first: see journal.h
-  Status st = StoreOffsets(paths_, merged);
-  if (!st.ok()) {
-    auto now = LoadOffsets(paths_);  // not landed: history must not show it
-    if (now.ok() && *now == *current) (void)RetractJournal(paths_, at);
-  }
-  return st;
+  return StoreOffsetsJournaled(paths_, e, *current, merged);
 }
 
 Status Member::Leave() {

@@ -213,17 +213,8 @@ Status ExecuteReset(const topic::TopicStore& store, const std::string& group, co
     if (row.new_offset) next[{row.topic, row.partition}] = *row.new_offset;
     else next.erase({row.topic, row.partition});
   }
-  // Journaled first (see journal.h), then one atomic replace: all
-  // partitions or none.
-  uint64_t at = 0;
-  KLOG_RETURN_IF_ERROR(AppendJournal(paths, e, &at));
-  Status st = StoreOffsets(paths, next);
-  if (!st.ok()) {
-    // Not landed (offsets.json as it was): history must not show it.
-    auto now = LoadOffsets(paths);
-    if (now.ok() && *now == *current) (void)RetractJournal(paths, at);
-  }
-  return st;
+  // One atomic replace: all partitions or none.
+  return StoreOffsetsJournaled(paths, e, *current, next);
 }
 
 }  // namespace klog::group

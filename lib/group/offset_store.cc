@@ -67,4 +67,16 @@ Status StoreOffsets(const GroupPaths& paths, const Offsets& offsets) {
   return os::WriteFileAtomic(paths.Offsets(), j.dump() + "\n");
 }
 
+Status StoreOffsetsJournaled(const GroupPaths& paths, const JournalEntry& entry, const Offsets& current,
+                             const Offsets& next) {
+  uint64_t at = 0;
+  KLOG_RETURN_IF_ERROR(AppendJournal(paths, entry, &at));
+  Status st = StoreOffsets(paths, next);
+  if (!st.ok()) {
+    auto now = LoadOffsets(paths);
+    if (now.ok() && *now == current) (void)RetractJournal(paths, at);
+  }
+  return st;
+}
+
 }  // namespace klog::group

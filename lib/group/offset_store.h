@@ -12,6 +12,7 @@
 
 #include "group/assignor.h"
 #include "group/group_paths.h"
+#include "group/journal.h"
 #include "util/status.h"
 
 namespace klog::group {
@@ -25,5 +26,12 @@ using Offsets = std::map<TopicPartition, int64_t>;
 Result<Offsets> LoadOffsets(const GroupPaths& paths, bool* damaged = nullptr);
 // Caller holds group.lock.
 Status StoreOffsets(const GroupPaths& paths, const Offsets& offsets);
+// Every change of committed offsets (a commit, a reset, an undo): caller
+// holds group.lock and read `current` under it. Journals `entry` first
+// (journal.h), then replaces offsets.json with `next`; when that fails and
+// offsets.json still holds `current`, takes the entry back, so history
+// never shows a change that did not land.
+Status StoreOffsetsJournaled(const GroupPaths& paths, const JournalEntry& entry, const Offsets& current,
+                             const Offsets& next);
 
 }  // namespace klog::group
