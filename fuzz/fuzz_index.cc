@@ -28,8 +28,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (e.ok() && e->has_value() && !time_index) FUZZ_ASSERT((*e)->rel_offset <= k);
     }
     for (int64_t t : {INT64_MIN, int64_t{0}, static_cast<int64_t>(key), INT64_MAX}) {
-      auto e = index.LastBeforeTime(t);
-      if (e.ok() && e->has_value() && time_index) FUZZ_ASSERT((*e)->max_ts_before < t);
+      auto n = index.CountBeforeTime(t);
+      if (!n.ok()) continue;
+      FUZZ_ASSERT(*n <= index.count());
+      auto e = *n > 0 ? index.At(*n - 1) : klog::Result<klog::log::IndexEntry>(klog::Status::NotFound(""));
+      if (e.ok() && time_index) FUZZ_ASSERT(e->max_ts_before < t);
     }
   }
   ::close(fd);

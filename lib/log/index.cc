@@ -25,46 +25,46 @@ Result<IndexEntry> IndexFile::At(uint64_t i) const {
   auto n = file_.ReadAt(i * entry_size_, buf, entry_size_);
   if (!n.ok()) return n.status();
   if (*n != entry_size_) return Status::Corruption("index " + path_ + " shrank while reading");
-  IndexEntry e;
-  if (entry_size_ == kOffsetEntrySize) {
-    e.rel_offset = util::GetFixed<uint32_t>(buf);
-    e.position = util::GetFixed<uint32_t>(buf + 4);
-  } else {
-    e.max_ts_before = util::GetFixed<int64_t>(buf);
-    e.rel_offset = util::GetFixed<uint32_t>(buf + 8);
-    e.position = util::GetFixed<uint32_t>(buf + 12);
+  return DecodeIndexEntry(buf, entry_size_);
+}
+
+template <typename Past>
+Result<uint64_t> IndexFile::PartitionPoint(Past past) const {
+  uint64_t lo = 0, hi = count_;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    auto e = At(mid);
+    if (!e.ok()) return e.status();
+    if (past(*e)) hi = mid;
+    else lo = mid + 1;
   }
-  return e;
+  return lo;
 }
 
 Result<std::optional<IndexEntry>> IndexFile::FloorByOffset(uint32_t rel_offset) const {
-  uint64_t lo = 0, hi = count_;  // find first entry with rel > key
-  while (lo < hi) {
-    uint64_t mid = lo + (hi - lo) / 2;
-    auto e = At(mid);
-    if (!e.ok()) return e.status();
-    if (e->rel_offset <= rel_offset) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo == 0) return std::optional<IndexEntry>();
-  auto e = At(lo - 1);
+  auto n = PartitionPoint([&](const IndexEntry& e) { return e.rel_offset > rel_offset; });
+  if (!n.ok()) return n.status();
+  if (*n == 0) return std::optional<IndexEntry>();
+  auto e = At(*n - 1);
   if (!e.ok()) return e.status();
   return std::optional<IndexEntry>(*e);
 }
 
-Result<std::optional<IndexEntry>> IndexFile::LastBeforeTime(int64_t ts) const {
-  uint64_t lo = 0, hi = count_;  // first entry with max_ts_before >= ts
-  while (lo < hi) {
-    uint64_t mid = lo + (hi - lo) / 2;
-    auto e = At(mid);
-    if (!e.ok()) return e.status();
-    if (e->max_ts_before < ts) lo = mid + 1;
-    else hi = mid;
+Result<uint64_t> IndexFile::CountBeforeTime(int64_t ts) const {
+  return PartitionPoint([&](const IndexEntry& e) { return e.max_ts_before >= ts; });
+}
+
+IndexEntry DecodeIndexEntry(const char* p, size_t entry_size) {
+  IndexEntry e;
+  if (entry_size == kOffsetEntrySize) {
+    e.rel_offset = util::GetFixed<uint32_t>(p);
+    e.position = util::GetFixed<uint32_t>(p + 4);
+  } else {
+    e.max_ts_before = util::GetFixed<int64_t>(p);
+    e.rel_offset = util::GetFixed<uint32_t>(p + 8);
+    e.position = util::GetFixed<uint32_t>(p + 12);
   }
-  if (lo == 0) return std::optional<IndexEntry>();
-  auto e = At(lo - 1);
-  if (!e.ok()) return e.status();
-  return std::optional<IndexEntry>(*e);
+  return e;
 }
 
 std::string EncodeOffsetEntry(const IndexEntry& e) {

@@ -40,18 +40,27 @@ class IndexFile {
   Status Open();
   uint64_t count() const { return count_; }
   Result<IndexEntry> At(uint64_t i) const;
-  // Last entry whose key is <= key (offset index: rel offset; time index:
-  // max_ts_before < key). nullopt when none.
+  // Last entry whose rel_offset is <= rel_offset; nullopt when none.
   Result<std::optional<IndexEntry>> FloorByOffset(uint32_t rel_offset) const;
-  Result<std::optional<IndexEntry>> LastBeforeTime(int64_t ts) const;
+  // Time index: how many entries, from the first, have max_ts_before < ts
+  // (ascending in it, so At(n - 1) is the last one a scan for `ts` may
+  // start at; n == 0: none).
+  Result<uint64_t> CountBeforeTime(int64_t ts) const;
 
  private:
+  // Entries [0, n) fail `past` and the rest satisfy it (a binary search:
+  // entries are sorted by what `past` looks at); returns n.
+  template <typename Past>
+  Result<uint64_t> PartitionPoint(Past past) const;
+
   std::string path_;
   size_t entry_size_;
   os::File file_;
   uint64_t count_ = 0;
 };
 
+// The entry of `entry_size` (kOffsetEntrySize or kTimeEntrySize) bytes at p.
+IndexEntry DecodeIndexEntry(const char* p, size_t entry_size);
 std::string EncodeOffsetEntry(const IndexEntry& e);
 std::string EncodeTimeEntry(const IndexEntry& e);
 

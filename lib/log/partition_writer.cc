@@ -9,7 +9,6 @@
 #include "log/retention_plan.h"
 #include "log/segment.h"
 #include "log/segment_name.h"
-#include "util/endian.h"
 
 namespace klog::log {
 
@@ -163,10 +162,10 @@ Status PartitionWriter::Refresh(RecoveryReport* report, bool may_rebuild) {
     auto r2 = time_index_.ReadAt((n_time - 1) * kTimeEntrySize, tb, sizeof tb);
     if (!r1.ok()) return r1.status();
     if (!r2.ok()) return r2.status();
-    last.rel_offset = util::GetFixed<uint32_t>(ob);
-    last.position = util::GetFixed<uint32_t>(ob + 4);
-    last.max_ts_before = util::GetFixed<int64_t>(tb);
-    bool same = util::GetFixed<uint32_t>(tb + 8) == last.rel_offset && util::GetFixed<uint32_t>(tb + 12) == last.position;
+    last = DecodeIndexEntry(ob, kOffsetEntrySize);
+    IndexEntry time = DecodeIndexEntry(tb, kTimeEntrySize);
+    last.max_ts_before = time.max_ts_before;
+    bool same = time.rel_offset == last.rel_offset && time.position == last.position;
     // An entry is appended only after its batch is whole, so anything but a
     // whole batch there means the entry is wrong: trusting it could cut
     // good batches as a "torn tail".

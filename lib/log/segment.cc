@@ -210,15 +210,9 @@ TimeIndexedStart FindTimeIndexedStart(const std::string& dir, int64_t base, cons
   const TimeIndexedStart from_start{0, base, INT64_MIN};
   IndexFile tindex(SegmentPath(dir, base, kTimeIndexSuffix), kTimeEntrySize);
   if (!tindex.Open().ok()) return from_start;
-  uint64_t lo = 0, hi = tindex.count();  // first entry with max_ts_before >= ts
-  while (lo < hi) {
-    uint64_t mid = lo + (hi - lo) / 2;
-    auto e = tindex.At(mid);
-    if (!e.ok()) return from_start;
-    if (e->max_ts_before < ts) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo == 0) return from_start;
+  auto before = tindex.CountBeforeTime(ts);
+  if (!before.ok() || *before == 0) return from_start;
+  uint64_t lo = *before;
   auto e = tindex.At(lo - 1);
   if (!e.ok() || e->position >= size ||
       ReadBatchAt(log, size, e->position, base + e->rel_offset, nullptr).kind != ReadKind::kBatch)

@@ -10,7 +10,6 @@
 #include "log/segment_name.h"
 #include "os/file.h"
 #include "util/crc32c.h"
-#include "util/endian.h"
 
 namespace klog::log {
 
@@ -66,15 +65,7 @@ IndexRead CheckIndex(const std::string& dir, SegmentCheck& seg, const char* suff
   uint64_t n = data.size() / esize;
   for (uint64_t i = 0; i < n; ++i) {
     const char* p = data.data() + i * esize;
-    IndexEntry e;
-    if (time) {
-      e.max_ts_before = util::GetFixed<int64_t>(p);
-      e.rel_offset = util::GetFixed<uint32_t>(p + 8);
-      e.position = util::GetFixed<uint32_t>(p + 12);
-    } else {
-      e.rel_offset = util::GetFixed<uint32_t>(p);
-      e.position = util::GetFixed<uint32_t>(p + 4);
-    }
+    IndexEntry e = DecodeIndexEntry(p, esize);
     const uint64_t at = i * esize;
     const int64_t claimed = base + e.rel_offset;
     std::string entry = "index entry " + std::to_string(i) + " (offset " + std::to_string(claimed) + " at byte " +
