@@ -18,8 +18,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string& raw = batch.mutable_raw();
   raw.assign(reinterpret_cast<const char*>(data + 1), size - 1);
   if ((mode & 1) && raw.size() >= klog::log::kBatchHeaderSize) {
-    klog::util::PutFixed<uint32_t>(raw.data() + 8, static_cast<uint32_t>(raw.size() - 12));
-    klog::util::PutFixed<uint32_t>(raw.data() + 12, klog::util::Crc32c(raw.data() + 16, raw.size() - 16));
+    klog::util::PutFixed<uint32_t>(raw.data() + klog::log::kBatchLengthAt,
+                                   static_cast<uint32_t>(raw.size() - klog::log::kBatchLengthPrefix));
+    klog::util::PutFixed<uint32_t>(
+        raw.data() + klog::log::kBatchCrcAt,
+        klog::util::Crc32c(raw.data() + klog::log::kBatchCrcStart, raw.size() - klog::log::kBatchCrcStart));
   }
   klog::Status st = batch.Load("fuzz");
   if (!st.ok()) return 0;

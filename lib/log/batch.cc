@@ -106,16 +106,16 @@ Result<Codec> ParseCodec(std::string_view name) {
 
 Status ParseBatchHeader(const char* d, BatchHeader& h) {
   h.base_offset = GetFixed<int64_t>(d);
-  h.length = GetFixed<uint32_t>(d + 8);
-  h.crc = GetFixed<uint32_t>(d + 12);
-  h.magic = static_cast<uint8_t>(d[16]);
-  h.attributes = static_cast<uint8_t>(d[17]);
-  h.record_count = GetFixed<uint32_t>(d + 20);
-  h.first_timestamp = GetFixed<int64_t>(d + 24);
-  h.max_timestamp = GetFixed<int64_t>(d + 32);
+  h.length = GetFixed<uint32_t>(d + kBatchLengthAt);
+  h.crc = GetFixed<uint32_t>(d + kBatchCrcAt);
+  h.magic = static_cast<uint8_t>(d[kBatchMagicAt]);
+  h.attributes = static_cast<uint8_t>(d[kBatchAttributesAt]);
+  h.record_count = GetFixed<uint32_t>(d + kBatchRecordCountAt);
+  h.first_timestamp = GetFixed<int64_t>(d + kBatchFirstTimestampAt);
+  h.max_timestamp = GetFixed<int64_t>(d + kBatchMaxTimestampAt);
   if (h.base_offset < 0) return Status::Corruption("negative base offset");
   if (h.base_offset > INT64_MAX - h.record_count) return Status::Corruption("base offset out of range");
-  if (h.length + 12ull < kBatchHeaderSize || h.length > kMaxBatchBytes)
+  if (h.length + uint64_t{kBatchLengthPrefix} < kBatchHeaderSize || h.length > kMaxBatchBytes)
     return Status::Corruption("batch length " + std::to_string(h.length) + " out of bounds");
   if (h.magic != kBatchMagic)
     return Status::Corruption("unknown batch format version " + std::to_string(h.magic));
@@ -126,7 +126,7 @@ Status ParseBatchHeader(const char* d, BatchHeader& h) {
 }
 
 bool BatchCrcOk(const BatchHeader& h, const char* data) {
-  return util::Crc32c(data + 16, h.total_size() - 16) == h.crc;
+  return util::Crc32c(data + kBatchCrcStart, h.total_size() - kBatchCrcStart) == h.crc;
 }
 
 Status Batch::Load(std::string_view label) {
@@ -332,15 +332,15 @@ Status BatchBuilder::Finish(Codec codec, std::string& out, std::optional<int> zs
     return Status::InvalidArgument("batch of " + std::to_string(size - kBatchHeaderSize) +
                                    " bytes exceeds the limit of " + std::to_string(kMaxBatchBytes));
   PutFixed<int64_t>(d, 0);
-  PutFixed<uint32_t>(d + 8, static_cast<uint32_t>(size - 12));
-  PutFixed<uint32_t>(d + 12, 0);
-  d[16] = static_cast<char>(kBatchMagic);
-  d[17] = static_cast<char>(codec);
-  PutFixed<uint16_t>(d + 18, 0);
-  PutFixed<uint32_t>(d + 20, count_);
-  PutFixed<int64_t>(d + 24, first_ts_);
-  PutFixed<int64_t>(d + 32, max_ts_);
-  PutFixed<uint32_t>(d + 12, util::Crc32c(d + 16, size - 16));
+  PutFixed<uint32_t>(d + kBatchLengthAt, static_cast<uint32_t>(size - kBatchLengthPrefix));
+  PutFixed<uint32_t>(d + kBatchCrcAt, 0);
+  d[kBatchMagicAt] = static_cast<char>(kBatchMagic);
+  d[kBatchAttributesAt] = static_cast<char>(codec);
+  PutFixed<uint16_t>(d + kBatchReservedAt, 0);
+  PutFixed<uint32_t>(d + kBatchRecordCountAt, count_);
+  PutFixed<int64_t>(d + kBatchFirstTimestampAt, first_ts_);
+  PutFixed<int64_t>(d + kBatchMaxTimestampAt, max_ts_);
+  PutFixed<uint32_t>(d + kBatchCrcAt, util::Crc32c(d + kBatchCrcStart, size - kBatchCrcStart));
   if (codec == Codec::kZstd) {
     out.assign(d, size);
   } else {

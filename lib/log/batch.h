@@ -42,6 +42,19 @@
 namespace klog::log {
 
 constexpr size_t kBatchHeaderSize = 40;
+// Where each header field starts (the table above).
+constexpr size_t kBatchLengthAt = 8;
+constexpr size_t kBatchCrcAt = 12;
+constexpr size_t kBatchMagicAt = 16;
+constexpr size_t kBatchAttributesAt = 17;
+constexpr size_t kBatchReservedAt = 18;
+constexpr size_t kBatchRecordCountAt = 20;
+constexpr size_t kBatchFirstTimestampAt = 24;
+constexpr size_t kBatchMaxTimestampAt = 32;
+// Bytes before those that `length` counts (base_offset and length).
+constexpr size_t kBatchLengthPrefix = 12;
+// The CRC covers [kBatchCrcStart, total size): from magic to the end.
+constexpr size_t kBatchCrcStart = kBatchMagicAt;
 constexpr uint8_t kBatchMagic = 1;
 constexpr uint64_t kMaxBatchBytes = 128ull << 20;
 // zstd levels a topic or producer may ask for (Kafka's compression.zstd.level).
@@ -63,7 +76,7 @@ struct BatchHeader {
   int64_t first_timestamp = 0;
   int64_t max_timestamp = 0;
 
-  uint64_t total_size() const { return 12ull + length; }
+  uint64_t total_size() const { return uint64_t{kBatchLengthPrefix} + length; }
   int64_t last_offset() const { return base_offset + record_count - 1; }
   int64_t next_offset() const { return base_offset + record_count; }
   Codec codec() const { return static_cast<Codec>(attributes & 0x7); }

@@ -20,12 +20,12 @@ namespace {
 bool WholeBatchWithDamagedLength(const os::File& log, uint64_t size, uint64_t pos, const BatchHeader& h) {
   std::vector<uint64_t> ends;  // candidate batch sizes
   for (int k = 0; k < 32; ++k) {
-    uint64_t total = 12ull + (h.length & ~(1u << k));
+    uint64_t total = kBatchLengthPrefix + (h.length & ~(1u << k));
     if ((h.length & (1u << k)) && total >= kBatchHeaderSize && total <= size - pos) ends.push_back(total);
   }
   std::sort(ends.begin(), ends.end());
   uint32_t crc = 0;
-  uint64_t done = 16;  // the CRC covers bytes [16, total)
+  uint64_t done = kBatchCrcStart;
   char buf[65536];
   for (uint64_t end : ends) {
     while (done < end) {
@@ -62,7 +62,7 @@ std::optional<uint64_t> FindValidBatchAfter(const os::File& log, uint64_t size, 
     auto n = log.ReadAt(start, buf.data(), want);
     if (!n.ok()) return std::nullopt;
     for (size_t i = 0; i < kChunk && i + kBatchHeaderSize <= *n; ++i) {
-      if (static_cast<uint8_t>(buf[i + 16]) != kBatchMagic) continue;
+      if (static_cast<uint8_t>(buf[i + kBatchMagicAt]) != kBatchMagic) continue;
       BatchHeader h;
       if (!ParseBatchHeader(buf.data() + i, h).ok()) continue;
       uint64_t at = start + i;

@@ -238,7 +238,8 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
     }
     if (!BatchCrcOk(h, raw.data())) {
       char computed[16];
-      snprintf(computed, sizeof computed, "%08x", util::Crc32c(raw.data() + 16, raw.size() - 16));
+      snprintf(computed, sizeof computed, "%08x",
+               util::Crc32c(raw.data() + kBatchCrcStart, raw.size() - kBatchCrcStart));
       char stored[16];
       snprintf(stored, sizeof stored, "%08x", h.crc);
       damaged(DamageKind::kChecksum,

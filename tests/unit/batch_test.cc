@@ -257,15 +257,16 @@ TEST_CASE("a flipped bit anywhere in a batch on disk is never read as a batch") 
 
 TEST_CASE("a checksummed batch whose records do not match its header is Corruption") {
   auto recrc = [](std::string& raw) {
-    klog::util::PutFixed<uint32_t>(raw.data() + 12, klog::util::Crc32c(raw.data() + 16, raw.size() - 16));
+    klog::util::PutFixed<uint32_t>(raw.data() + kBatchCrcAt,
+                                   klog::util::Crc32c(raw.data() + kBatchCrcStart, raw.size() - kBatchCrcStart));
   };
   std::string raw = Build({{1, std::nullopt, "a", {}}, {2, std::nullopt, "b", {}}}, Codec::kNone);
   SUBCASE("more records claimed than present") {
-    klog::util::PutFixed<uint32_t>(raw.data() + 20, 3);
+    klog::util::PutFixed<uint32_t>(raw.data() + kBatchRecordCountAt, 3);
     recrc(raw);
   }
   SUBCASE("fewer records claimed than present") {
-    klog::util::PutFixed<uint32_t>(raw.data() + 20, 1);
+    klog::util::PutFixed<uint32_t>(raw.data() + kBatchRecordCountAt, 1);
     recrc(raw);
   }
   SUBCASE("a record's length runs past the batch") {

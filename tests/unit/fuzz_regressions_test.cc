@@ -104,7 +104,8 @@ TEST_CASE("fuzz_batch: timestamp deltas and base offsets that overflow are damag
   size_t second = kBatchHeaderSize + 1 + static_cast<uint8_t>(raw[kBatchHeaderSize]) / 2;
   REQUIRE(raw[second + 2] == 0);  // delta 0
   raw[second + 2] = 1;
-  util::PutFixed<uint32_t>(raw.data() + 12, util::Crc32c(raw.data() + 16, raw.size() - 16));
+  util::PutFixed<uint32_t>(raw.data() + kBatchCrcAt,
+                           util::Crc32c(raw.data() + kBatchCrcStart, raw.size() - kBatchCrcStart));
   Batch batch;
   batch.mutable_raw() = raw;
   REQUIRE(batch.Load("t").ok());
@@ -116,7 +117,8 @@ TEST_CASE("fuzz_batch: timestamp deltas and base offsets that overflow are damag
   CHECK(batch.status().message() == "malformed record: timestamp delta");
 
   SetBaseOffset(raw, INT64_MAX - 1);
-  util::PutFixed<uint32_t>(raw.data() + 12, util::Crc32c(raw.data() + 16, raw.size() - 16));
+  util::PutFixed<uint32_t>(raw.data() + kBatchCrcAt,
+                           util::Crc32c(raw.data() + kBatchCrcStart, raw.size() - kBatchCrcStart));
   batch.mutable_raw() = raw;
   Status st = batch.Load("t");
   CHECK(st.code() == Code::kCorruption);

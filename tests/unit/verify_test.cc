@@ -93,7 +93,8 @@ std::string OffsetIndex(const std::string& dir, int64_t base) { return SegmentPa
 std::string TimeIndex(const std::string& dir, int64_t base) { return SegmentPath(dir, base, kTimeIndexSuffix); }
 
 void Recrc(std::string& batch) {
-  klog::util::PutFixed<uint32_t>(batch.data() + 12, klog::util::Crc32c(batch.data() + 16, batch.size() - 16));
+  klog::util::PutFixed<uint32_t>(batch.data() + kBatchCrcAt,
+                                 klog::util::Crc32c(batch.data() + kBatchCrcStart, batch.size() - kBatchCrcStart));
 }
 
 // The single problem a report must have.
@@ -356,7 +357,7 @@ TEST_CASE("verify: a zstd frame that does not decompress is reported although it
   auto w = OpenWriter(tmp.path(), Config());
   AppendValues(*w, {"good"}, kT0);
   std::string bad = MakeBatch({"not", "compressed"}, kT0, Codec::kNone);
-  bad[17] = static_cast<char>(Codec::kZstd);  // claims zstd, holds plain records
+  bad[kBatchAttributesAt] = static_cast<char>(Codec::kZstd);  // claims zstd, holds plain records
   Recrc(bad);
   REQUIRE(w->Append(bad, kT0).ok());
   Damage d = Only(Verify(tmp.path()));
@@ -372,7 +373,7 @@ TEST_CASE("verify: records that do not decode are reported although the CRC is g
     auto w = OpenWriter(tmp.path(), Config());
     AppendValues(*w, {"a"}, kT0);
     std::string bad = MakeBatch({"x", "y", "z"}, kT0);
-    klog::util::PutFixed<uint32_t>(bad.data() + 20, count);
+    klog::util::PutFixed<uint32_t>(bad.data() + kBatchRecordCountAt, count);
     Recrc(bad);
     REQUIRE(w->Append(bad, kT0).ok());
     Damage d = Only(Verify(tmp.path()));
@@ -590,7 +591,7 @@ TEST_CASE("dump: a bad header stops the walk with an error naming the place") {
   TempDir tmp;
   Fill(tmp.path(), 10, 1 << 20);
   auto pos = BatchPositions(tmp.path(), 0);
-  FlipBit(Log(tmp.path(), 0), pos[4] + 16, 0);  // magic
+  FlipBit(Log(tmp.path(), 0), pos[4] + kBatchMagicAt, 0);
   int seen = 0;
   Status st = DumpPartition(tmp.path(), kLabel, {}, [&](const BatchSummary&, const Batch*) {
     ++seen;
