@@ -2,8 +2,10 @@
 # Installs the Debian 12 packages klog needs to build, test and benchmark,
 # skipping apt entirely when they are all present already.
 set -euo pipefail
-pkgs=(g++ cmake make libcli11-dev nlohmann-json3-dev doctest-dev libzstd-dev
-      clang libclang-rt-14-dev groff-base mandoc zsh fish bash-completion python3 jq strace)
+# librdkafka-dev: Kafka clusters (and the mock cluster the tests run);
+# kcat: tests only, an independent Kafka client to check klog against.
+pkgs=(g++ cmake make pkg-config libcli11-dev nlohmann-json3-dev doctest-dev libzstd-dev librdkafka-dev
+      clang libclang-rt-14-dev groff-base mandoc zsh fish bash-completion python3 jq strace kcat)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
