@@ -1,8 +1,5 @@
 #include "backend/produce_stream.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 
 #include "format/record_json.h"
@@ -143,14 +140,15 @@ Status ProduceStream(int fd, record::RecordProducer& producer, const StreamOptio
       continue;
     }
     if (len == buf.size()) buf.resize(buf.size() * 2);
-    ssize_t n = input_ends ? 0 : ::read(fd, buf.data() + len, buf.size() - len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOError(std::string("reading input: ") + std::strerror(errno));
+    size_t n = 0;
+    if (!input_ends) {
+      auto got = os::ReadSome(fd, buf.data() + len, buf.size() - len);
+      if (!got.ok()) return got.status();
+      n = *got;
     }
     bool eof = n == 0;
     size_t scan_from = len;
-    len += static_cast<size_t>(n);
+    len += n;
     int64_t now = util::NowMs();
     bool had_pending = producer.has_pending();
     size_t start = 0;

@@ -1,11 +1,7 @@
 #include "format/output.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 
 #include "os/pipe.h"
 
@@ -36,14 +32,12 @@ Status Output::Flush() {
       }
       chunk = std::min(chunk, os::kPipeChunk);
     }
-    ssize_t w = ::write(fd_, buf_.data() + done, chunk);
-    if (w < 0) {
-      if (errno == EINTR) continue;
+    auto w = os::WriteSome(fd_, buf_.data() + done, chunk);
+    if (!w.ok()) {
       buf_.clear();
-      if (errno == EPIPE) return Status::OutputClosed("stdout closed");
-      return Status::IOError(std::string("writing output: ") + std::strerror(errno));
+      return w.status();
     }
-    done += static_cast<size_t>(w);
+    done += *w;
   }
   buf_.clear();
   return Status::Ok();

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 
+#include "util/status.h"
+
 namespace klog::os {
 
 // True when fd is a pipe (or FIFO) or a socket: a stream with a reader at
@@ -23,5 +25,14 @@ bool ReaderGone(int fd);
 // without blocking; false when it would still block (or a signal came).
 constexpr size_t kPipeChunk = 4096;  // PIPE_BUF: one free slot of a pipe holds it
 bool WaitWritable(int fd, int timeout_ms);
+
+// One read(2) of up to n bytes from a stream (stdin): 0 at its end.
+// Retries on EINTR.
+Result<size_t> ReadSome(int fd, char* buf, size_t n);
+
+// One write(2) of up to n bytes to a stream (stdout). 0 when a signal
+// interrupted it (the caller looks at its stop flag, then writes again);
+// kOutputClosed when its reader has gone (EPIPE: SIGPIPE is ignored).
+Result<size_t> WriteSome(int fd, const char* data, size_t n);
 
 }  // namespace klog::os
