@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         raw.data() + klog::log::kBatchCrcAt,
         klog::util::Crc32c(raw.data() + klog::log::kBatchCrcStart, raw.size() - klog::log::kBatchCrcStart));
   }
-  klog::Status st = batch.Load("fuzz");
+  klog::Status st = batch.Load();
   if (!st.ok()) return 0;
   const auto& h = batch.header();
   FUZZ_ASSERT(h.total_size() == raw.size() || h.total_size() <= raw.size());

@@ -1,7 +1,10 @@
 // Reading and administering groups from outside: list, describe, delete,
 // and the live-member check that offset resets and deletes are refused by.
-// Reads only (takes no lock a member waits for), so it works while members
-// run and on a read-only copy of a data directory.
+// ListGroups, DescribeGroup and LiveMembers only read: they take no lock a
+// member waits for (just a probe flock on member locks, liveness.h), so they
+// work while members run and on a read-only copy of a data directory.
+// DeleteGroup writes: it holds group.lock (admin_lock.h), refuses while the
+// group has live members, then moves the group to the trash and removes it.
 #pragma once
 
 #include <cstdint>

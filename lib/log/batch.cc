@@ -129,8 +129,7 @@ bool BatchCrcOk(const BatchHeader& h, const char* data) {
   return util::Crc32c(data + kBatchCrcStart, h.total_size() - kBatchCrcStart) == h.crc;
 }
 
-Status Batch::Load(std::string_view label) {
-  label_ = label;
+Status Batch::Load() {
   if (raw_.size() < kBatchHeaderSize) return Status::Corruption("short batch");
   KLOG_RETURN_IF_ERROR(ParseBatchHeader(raw_.data(), header_));
   if (header_.total_size() != raw_.size()) return Status::Corruption("batch length mismatch");

@@ -99,8 +99,9 @@ class Batch {
   std::string& mutable_raw() { return raw_; }
 
   // Takes raw_ (filled by the caller), parses header, checks the CRC and
-  // decompresses. Messages name `label` (e.g. "topic 't' partition 0").
-  Status Load(std::string_view label);
+  // decompresses. Messages (here and in status()) say what is wrong, not
+  // where: the caller knows the partition and position (segment.h's Where).
+  Status Load();
 
   // Iteration: Reset, then Next until it returns false.
   void Reset();
@@ -116,7 +117,6 @@ class Batch {
   std::string_view cursor_;
   uint32_t seen_ = 0;
   Status status_;
-  std::string label_;
 };
 
 // Appends records to a batch being built; Finish produces the bytes with

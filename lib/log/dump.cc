@@ -69,7 +69,7 @@ Status DumpPartition(const std::string& dir, const std::string& label, const Dum
       bool decoded = false;
       if (!s.crc_ok) {
         s.problem = "checksum mismatch";
-      } else if (st = batch.Load(label); !st.ok()) {
+      } else if (st = batch.Load(); !st.ok()) {
         s.problem = "records do not decode: " + st.message();
       } else {
         record::RecordView r;

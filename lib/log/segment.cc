@@ -145,7 +145,7 @@ BatchRead ReadBatchAt(const os::File& log, uint64_t size, uint64_t pos, int64_t 
       r.kind = ReadKind::kIncomplete;
       return r;
     }
-    st = batch->Load("");
+    st = batch->Load();
     if (!st.ok()) {
       r.kind = ReadKind::kCorrupt;
       r.error = st;

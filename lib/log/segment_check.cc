@@ -246,7 +246,7 @@ void CheckLog(const std::string& dir, bool active, SegmentCheck& seg) {
               std::string("checksum mismatch (stored ") + stored + ", computed " + computed + ")" + ReadOn(h));
       break;
     }
-    st = batch.Load("");
+    st = batch.Load();
     if (!st.ok()) {
       damaged(DamageKind::kBadRecords, "records do not decode: " + st.message() + ReadOn(h));
       break;

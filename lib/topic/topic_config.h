@@ -3,7 +3,9 @@
 //    "segment_bytes":1073741824,"segment_ms":604800000,"compression":"none",
 //    "created_ms":1764000000000}
 // and "compression_level":N when one was chosen.
-// -1 means "no limit". Unknown keys are kept as they are not read.
+// -1 means "no limit". Unknown keys are ignored when read, and dropped
+// when `topic alter` writes the file again (only the fields above are
+// written).
 #pragma once
 
 #include <cstdint>

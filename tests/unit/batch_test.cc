@@ -51,7 +51,7 @@ std::string Build(const std::vector<Record>& records, Codec codec, std::optional
 Status Decode(const std::string& raw, std::vector<Record>* out, int64_t* first_offset = nullptr) {
   Batch batch;
   batch.mutable_raw() = raw;
-  KLOG_RETURN_IF_ERROR(batch.Load("topic 't' partition 0"));
+  KLOG_RETURN_IF_ERROR(batch.Load());
   klog::record::RecordView r;
   bool first = true;
   while (batch.Next(r)) {
@@ -192,7 +192,7 @@ TEST_CASE("SetBaseOffset renumbers records without touching the checksum") {
   CHECK(first == 1000000007);
   Batch batch;
   batch.mutable_raw() = raw;
-  REQUIRE(batch.Load("x").ok());
+  REQUIRE(batch.Load().ok());
   CHECK(batch.header().last_offset() == 1000000007 + static_cast<int64_t>(Awkward().size()) - 1);
   klog::record::RecordView r;
   int64_t expect = 1000000007;

@@ -108,7 +108,7 @@ TEST_CASE("fuzz_batch: timestamp deltas and base offsets that overflow are damag
                            util::Crc32c(raw.data() + kBatchCrcStart, raw.size() - kBatchCrcStart));
   Batch batch;
   batch.mutable_raw() = raw;
-  REQUIRE(batch.Load("t").ok());
+  REQUIRE(batch.Load().ok());
   klog::record::RecordView r;
   REQUIRE(batch.Next(r));
   CHECK(r.timestamp == INT64_MIN);
@@ -120,7 +120,7 @@ TEST_CASE("fuzz_batch: timestamp deltas and base offsets that overflow are damag
   util::PutFixed<uint32_t>(raw.data() + kBatchCrcAt,
                            util::Crc32c(raw.data() + kBatchCrcStart, raw.size() - kBatchCrcStart));
   batch.mutable_raw() = raw;
-  Status st = batch.Load("t");
+  Status st = batch.Load();
   CHECK(st.code() == Code::kCorruption);
   CHECK(st.message().find("base offset out of range") != std::string::npos);
 }

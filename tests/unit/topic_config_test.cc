@@ -55,6 +55,13 @@ TEST_CASE("topic.json without a compression level (older klog, or none chosen) m
   CHECK_FALSE(back->compression_level.has_value());
 }
 
+TEST_CASE("topic.json: an unknown key is ignored when read and not written back (topic_config.h)") {
+  auto c = TopicConfigFromJson(R"({"version":1,"partitions":2,"owner":"team-a"})", "topic.json");
+  REQUIRE(c.ok());
+  CHECK(c->partitions == 2);
+  CHECK(TopicConfigToJson(*c).find("owner") == std::string::npos);
+}
+
 TEST_CASE("a zstd level outside 1-19 is refused, and is damage in topic.json") {
   for (int64_t level : {int64_t{0}, int64_t{-1}, int64_t{20}, int64_t{22}, int64_t{4294967305}}) {  // 2^32 + 9
     CAPTURE(level);
