@@ -49,9 +49,21 @@ void Warn(const Globals& g, const std::string& message) {
 }
 
 std::unique_ptr<backend::Backend> OpenBackendFrom(const Globals& g, DirUse use) {
-  auto where = backend::ResolveWhere(
-      {g.dir, std::getenv("KLOG_DIR"), std::getenv("XDG_DATA_HOME"), std::getenv("HOME")});
-  if (!where.ok()) throw CLI::RuntimeError(UsageError(where.status().message()));
+  backend::WhereFlags flags;
+  flags.dir = g.dir;
+  flags.brokers = g.brokers;
+  flags.properties = g.properties;
+  flags.timeout = g.timeout;
+  flags.klog_dir_env = std::getenv("KLOG_DIR");
+  flags.klog_brokers_env = std::getenv("KLOG_BROKERS");
+  flags.klog_kafka_config_env = std::getenv("KLOG_KAFKA_CONFIG");
+  flags.xdg_config_home_env = std::getenv("XDG_CONFIG_HOME");
+  flags.xdg_data_home_env = std::getenv("XDG_DATA_HOME");
+  flags.home_env = std::getenv("HOME");
+  auto where = backend::ResolveWhere(flags);
+  if (!where.ok())
+    throw CLI::RuntimeError(where.status().code() == Code::kInvalidArgument ? UsageError(where.status().message())
+                                                                            : Fail(where.status()));
   auto opened = backend::OpenBackend(*where, use == DirUse::kMustExist);
   if (!opened.ok()) throw CLI::RuntimeError(Fail(opened.status()));
   return std::move(opened).value();

@@ -28,6 +28,9 @@ constexpr int kExitRefused = 3;
 
 struct Globals {
   std::string dir;
+  std::string brokers;                  // -b/--brokers
+  std::vector<std::string> properties;  // -X NAME=VALUE
+  std::string timeout;                  // --timeout
   bool quiet = false;
   bool verbose = false;
 };
@@ -49,7 +52,8 @@ void Warn(const Globals& g, const std::string& message);
 // missing one with kMustExist (verify, retention). With kMayBeMissing a
 // missing directory is left to the command: topic create makes it, topic and
 // group list print nothing, the rest fail naming the unknown topic or group.
-// The backend is opened once per command (reports its failure, then throws).
+// The backend the global flags and environment choose, opened once per
+// command; reports a failure (a usage error for bad flags) and throws.
 enum class DirUse { kMayBeMissing, kMustExist };
 std::unique_ptr<backend::Backend> OpenBackendFrom(const Globals& g, DirUse use = DirUse::kMayBeMissing);
 

@@ -27,6 +27,19 @@ int main(int argc, char** argv) {
           if (v.empty())
             throw CLI::RuntimeError(UsageError("--dir: empty path (leave --dir out to use $KLOG_DIR or the default)"));
         });
+    app.add_option("-b,--brokers", g.brokers,
+                   "Kafka cluster to use instead of a directory\n(default: $KLOG_BROKERS)")
+        ->type_name("HOST:PORT[,...]")
+        ->each([](const std::string& v) {
+          if (v.empty())
+            throw CLI::RuntimeError(
+                UsageError("--brokers: empty (an unset variable?); give HOST:PORT[,HOST:PORT...] or leave it out"));
+        });
+    app.add_option("-X", g.properties, "librdkafka property for the cluster (repeatable;\nbeats kafka.conf)")
+        ->type_name("NAME=VALUE")
+        ->allow_extra_args(false);
+    app.add_option("--timeout", g.timeout, "Bound on reaching the cluster and on each\nrequest (default 30s)")
+        ->type_name("DURATION");
     app.add_flag("-q,--quiet", g.quiet, "Print nothing but records and errors");
     app.add_flag("-v,--verbose", g.verbose, "Print progress notes on stderr");
     Action action;
@@ -52,8 +65,10 @@ int main(int argc, char** argv) {
         std::string a = argv[i];
         if (a == "--") break;
         if (a == "--version") version = true;
-        else if (a == "--dir") ++i;
-        else if (a.rfind("--dir=", 0) != 0 && a != "-q" && a != "--quiet" && a != "-v" && a != "--verbose") other = true;
+        else if (a == "--dir" || a == "-b" || a == "--brokers" || a == "-X" || a == "--timeout") ++i;
+        else if (a.rfind("--dir=", 0) != 0 && a.rfind("--brokers=", 0) != 0 && a.rfind("--timeout=", 0) != 0 &&
+                 a != "-q" && a != "--quiet" && a != "-v" && a != "--verbose")
+          other = true;
       }
       if (version && other) return UsageError("--version takes nothing else (run 'klog --version' alone)");
     }
@@ -71,7 +86,7 @@ int main(int argc, char** argv) {
       // Name an unknown command rather than CLI11's "a subcommand is required".
       for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "--dir") {
+        if (a == "--dir" || a == "-b" || a == "--brokers" || a == "-X" || a == "--timeout") {
           ++i;
           continue;
         }

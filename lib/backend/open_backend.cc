@@ -1,17 +1,67 @@
 #include "backend/open_backend.h"
 
 #include "backend/local_backend.h"
+#include "kafka/kafka_backend.h"
+#include "kafka/rdkafka_handles.h"
 #include "topic/data_dir.h"
+#include "util/parse.h"
 
 namespace klog::backend {
 
 Result<Where> ResolveWhere(const WhereFlags& flags) {
-  auto root = topic::ResolveDataDir(flags.dir, flags.klog_dir_env, flags.xdg_data_home_env, flags.home_env);
-  if (!root.ok()) return root.status();
-  return Where{*root};
+  auto set = [](const char* env) { return env != nullptr && *env != '\0'; };
+  if (!flags.dir.empty() && !flags.brokers.empty())
+    return Status::InvalidArgument("--dir and --brokers both given: records live in a directory or in a Kafka "
+                                   "cluster; give one");
+  bool cluster = !flags.brokers.empty();
+  if (flags.dir.empty() && flags.brokers.empty()) {
+    if (set(flags.klog_dir_env) && set(flags.klog_brokers_env))
+      return Status::InvalidArgument("both $KLOG_DIR and $KLOG_BROKERS are set: unset one, or choose with --dir or "
+                                     "--brokers");
+    cluster = set(flags.klog_brokers_env);
+  }
+  Where where;
+  if (!cluster) {
+    if (!flags.properties.empty())
+      return Status::InvalidArgument("-X sets a Kafka client property: give --brokers (or $KLOG_BROKERS) too");
+    auto root = topic::ResolveDataDir(flags.dir, flags.klog_dir_env, flags.xdg_data_home_env, flags.home_env);
+    if (!root.ok()) return root.status();
+    where.dir = *root;
+    return where;
+  }
+  where.cluster = true;
+  kafka::KafkaSettings& s = where.settings;
+  s.brokers = flags.brokers.empty() ? std::string(flags.klog_brokers_env) : flags.brokers;
+  Status st = kafka::ValidateBrokers(s.brokers);
+  if (!st.ok()) return st;
+  if (!flags.timeout.empty()) {
+    auto ms = util::ParseDurationMs(flags.timeout);
+    if (!ms.ok()) return Status::InvalidArgument("--timeout: " + ms.status().message());
+    if (*ms < 1) return Status::InvalidArgument("--timeout: must be at least 1ms");
+    s.timeout_ms = *ms;
+  }
+  std::vector<std::pair<std::string, std::string>> given;
+  for (const auto& x : flags.properties) {
+    auto p = kafka::ParseProperty(x);
+    if (!p.ok()) return Status::InvalidArgument("-X " + p.status().message());
+    given.push_back(*p);
+  }
+  auto path = kafka::ConfigFilePath(flags.klog_kafka_config_env, flags.xdg_config_home_env, flags.home_env);
+  if (!path.ok()) return Status::NotFound(path.status().message());
+  auto properties = kafka::LoadProperties(*path, given);
+  if (!properties.ok()) return Status::Corruption(properties.status().message());
+  s.properties = std::move(properties).value();
+  st = kafka::ValidateSettings(s);
+  if (!st.ok()) return st;
+  return where;
 }
 
 Result<std::unique_ptr<Backend>> OpenBackend(const Where& where, bool dir_must_exist) {
+  if (where.cluster) {
+    auto cluster = kafka::KafkaBackend::Open(where.settings);
+    if (!cluster.ok()) return cluster.status();
+    return std::unique_ptr<Backend>(std::move(cluster).value());
+  }
   Status st = topic::CheckDataDir(where.dir, dir_must_exist);
   if (!st.ok()) return st;
   return std::unique_ptr<Backend>(new LocalBackend(topic::DataDir(where.dir)));

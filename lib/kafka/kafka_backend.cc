@@ -1,0 +1,66 @@
+#include "kafka/kafka_backend.h"
+
+namespace klog::kafka {
+namespace {
+
+// Until each operation is built (issue #17), it says so in one line, exit 2.
+Status NotYet(const std::string& what) {
+  return Status::NotSupported(what + " is not yet supported on a Kafka cluster (--brokers)");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KafkaBackend>> KafkaBackend::Open(const KafkaSettings& settings) {
+  return std::unique_ptr<KafkaBackend>(new KafkaBackend(settings));
+}
+
+Status KafkaBackend::CreateTopic(const std::string&, const backend::TopicConfig&, bool, bool*) {
+  return NotYet("topic create");
+}
+Result<std::vector<std::string>> KafkaBackend::ListTopics() { return NotYet("topic list"); }
+Result<backend::TopicConfig> KafkaBackend::LoadTopic(const std::string&) { return NotYet("reading a topic's config"); }
+Result<std::vector<backend::PartitionStats>> KafkaBackend::DescribeTopic(const std::string&) {
+  return NotYet("topic describe");
+}
+Status KafkaBackend::AlterTopic(const std::string&, const backend::TopicConfig&) { return NotYet("topic alter"); }
+Status KafkaBackend::DeleteTopic(const std::string&, bool, bool*) { return NotYet("topic delete"); }
+
+Result<std::unique_ptr<backend::RecordProducer>> KafkaBackend::OpenProducer(const std::string&,
+                                                                            const backend::ProducerOptions&) {
+  return NotYet("produce");
+}
+Status KafkaBackend::Consume(const backend::ConsumeOptions&, backend::RecordSink&, const std::atomic<bool>*) {
+  return NotYet("consume");
+}
+Status KafkaBackend::ConsumeGroup(const backend::GroupConsumeOptions&, backend::RecordSink&,
+                                  const std::atomic<bool>*) {
+  return NotYet("consume -g");
+}
+
+Result<std::vector<std::string>> KafkaBackend::ListGroups() { return NotYet("group list"); }
+Result<backend::GroupView> KafkaBackend::DescribeGroup(const std::string&) { return NotYet("group describe"); }
+Status KafkaBackend::DeleteGroup(const std::string&) { return NotYet("group delete"); }
+
+Result<std::vector<backend::PlanRow>> KafkaBackend::PlanReset(const std::string&,
+                                                              const std::vector<backend::TopicSelection>&,
+                                                              const backend::ResetSpec&, int64_t) {
+  return NotYet("offset reset");
+}
+Status KafkaBackend::ExecuteReset(const std::string&, const std::vector<backend::PlanRow>&, const std::string&) {
+  return NotYet("offset reset --execute");
+}
+Status KafkaBackend::Commit(const std::string&, const std::vector<backend::CommitSpec>&) {
+  return NotYet("offset commit");
+}
+Result<std::string> KafkaBackend::LiveMembersLine(const std::string&) { return NotYet("listing a group's members"); }
+Result<std::vector<backend::JournalEntry>> KafkaBackend::OffsetHistory(const std::string&) {
+  return NotYet("offset history");
+}
+
+Result<backend::Maintenance*> KafkaBackend::maintenance() {
+  return Status::NotSupported(
+      "this command works on a data directory's segment files, and records live in a Kafka cluster here "
+      "(--brokers or $KLOG_BROKERS); the cluster keeps its own logs");
+}
+
+}  // namespace klog::kafka
