@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "kafka/cluster_connection.h"
 #include "kafka/kafka_settings.h"
 
 namespace klog::kafka {
@@ -54,11 +55,11 @@ class KafkaBackend final : public backend::Backend {
 
   Result<backend::Maintenance*> maintenance() override;
 
-  const KafkaSettings& settings() const { return settings_; }
+  const KafkaSettings& settings() const { return conn_.settings(); }
 
  private:
-  explicit KafkaBackend(KafkaSettings settings) : settings_(std::move(settings)) {}
-  KafkaSettings settings_;
+  explicit KafkaBackend(KafkaSettings settings) : conn_(std::move(settings)) {}
+  ClusterConnection conn_;  // metadata, watermarks, Admin API
 };
 
 }  // namespace klog::kafka
