@@ -21,6 +21,14 @@ Result<Where> ResolveWhere(const WhereFlags& flags) {
     cluster = set(flags.klog_brokers_env);
   }
   Where where;
+  // Checked on a directory too, where it has no effect: a bad value is a
+  // mistake wherever records live.
+  if (!flags.timeout.empty()) {
+    auto ms = util::ParseDurationMs(flags.timeout);
+    if (!ms.ok()) return Status::InvalidArgument("--timeout: " + ms.status().message());
+    if (*ms < 1) return Status::InvalidArgument("--timeout: must be at least 1ms");
+    where.settings.timeout_ms = *ms;
+  }
   if (!cluster) {
     if (!flags.properties.empty())
       return Status::InvalidArgument("-X sets a Kafka client property: give --brokers (or $KLOG_BROKERS) too");
@@ -32,14 +40,8 @@ Result<Where> ResolveWhere(const WhereFlags& flags) {
   where.cluster = true;
   kafka::KafkaSettings& s = where.settings;
   s.brokers = flags.brokers.empty() ? std::string(flags.klog_brokers_env) : flags.brokers;
-  Status st = kafka::ValidateBrokers(s.brokers);
+  Status st = kafka::ValidateBrokers(s.brokers, flags.brokers.empty() ? "$KLOG_BROKERS" : "--brokers");
   if (!st.ok()) return st;
-  if (!flags.timeout.empty()) {
-    auto ms = util::ParseDurationMs(flags.timeout);
-    if (!ms.ok()) return Status::InvalidArgument("--timeout: " + ms.status().message());
-    if (*ms < 1) return Status::InvalidArgument("--timeout: must be at least 1ms");
-    s.timeout_ms = *ms;
-  }
   std::vector<std::pair<std::string, std::string>> given;
   for (const auto& x : flags.properties) {
     auto p = kafka::ParseProperty(x);
@@ -51,6 +53,11 @@ Result<Where> ResolveWhere(const WhereFlags& flags) {
   auto properties = kafka::LoadProperties(*path, given);
   if (!properties.ok()) return Status::Corruption(properties.status().message());
   s.properties = std::move(properties).value();
+  // The file's properties come first (LoadProperties): a bad one is named
+  // with the file, not as a -X the user never typed.
+  kafka::Properties from_file(s.properties.begin(), s.properties.end() - static_cast<ptrdiff_t>(given.size()));
+  st = kafka::CheckProperties(from_file, *path);
+  if (!st.ok()) return st;
   st = kafka::ValidateSettings(s);
   if (!st.ok()) return st;
   return where;

@@ -63,8 +63,8 @@ Result<std::string> ConfigFilePath(const char* klog_kafka_config_env, const char
   return os::Exists(p) ? p : std::string();
 }
 
-Status ValidateBrokers(const std::string& brokers) {
-  if (brokers.empty()) return Status::InvalidArgument("--brokers: empty (expected HOST:PORT[,HOST:PORT...])");
+Status ValidateBrokers(const std::string& brokers, const std::string& source) {
+  if (brokers.empty()) return Status::InvalidArgument(source + ": empty (expected HOST:PORT[,HOST:PORT...])");
   size_t start = 0;
   while (start <= brokers.size()) {
     size_t end = brokers.find(',', start);
@@ -74,7 +74,7 @@ Status ValidateBrokers(const std::string& brokers) {
     auto colon = b.rfind(':');
     bool ok = colon != std::string::npos && colon > 0 && util::ParseInt(b.substr(colon + 1), 1, 65535).ok();
     if (!ok)
-      return Status::InvalidArgument("--brokers: '" + b + "' is not HOST:PORT (expected HOST:PORT[,HOST:PORT...])");
+      return Status::InvalidArgument(source + ": '" + b + "' is not HOST:PORT (expected HOST:PORT[,HOST:PORT...])");
   }
   return Status::Ok();
 }
@@ -87,7 +87,11 @@ Result<std::vector<std::pair<std::string, std::string>>> LoadProperties(
     if (!text.ok()) return text.status();
     auto file = ParseConfigFile(*text, path);
     if (!file.ok()) return file.status();
-    out = std::move(file).value();
+    for (auto& p : *file) {
+      bool overridden = false;
+      for (const auto& f : flags) overridden |= f.first == p.first;
+      if (!overridden) out.push_back(std::move(p));
+    }
   }
   out.insert(out.end(), flags.begin(), flags.end());
   return out;

@@ -16,12 +16,7 @@ namespace klog::kafka {
 constexpr int64_t kDefaultTimeoutMs = 30'000;
 
 struct KafkaSettings {
-  std::string brokers;  // The properties of the kafka.conf at `path` ("": none), then `flags`
-// (-X), so that -X beats the file.
-Result<std::vector<std::pair<std::string, std::string>>> LoadProperties(
-    const std::string& path, const std::vector<std::pair<std::string, std::string>>& flags);
-
-// HOST:PORT[,HOST:PORT...]
+  std::string brokers;  // HOST:PORT[,HOST:PORT...]
   // librdkafka properties in the order they apply (the file's, then -X):
   // a later one of the same name wins.
   std::vector<std::pair<std::string, std::string>> properties;
@@ -44,11 +39,14 @@ Result<std::string> ConfigFilePath(const char* klog_kafka_config_env, const char
                                    const char* home_env);
 
 // The properties of the kafka.conf at `path` ("": none), then `flags`
-// (-X), so that -X beats the file.
+// (-X), so that -X beats the file. A file property that `flags` names
+// again is left out rather than applied first: a bad value in the file must
+// not fail a command that overrides it.
 Result<std::vector<std::pair<std::string, std::string>>> LoadProperties(
     const std::string& path, const std::vector<std::pair<std::string, std::string>>& flags);
 
-// HOST:PORT[,HOST:PORT...]: InvalidArgument naming the bad entry.
-Status ValidateBrokers(const std::string& brokers);
+// HOST:PORT[,HOST:PORT...]: InvalidArgument naming the bad entry and
+// `source`, where the list came from ("--brokers" or "$KLOG_BROKERS").
+Status ValidateBrokers(const std::string& brokers, const std::string& source = "--brokers");
 
 }  // namespace klog::kafka

@@ -3,13 +3,16 @@
 namespace klog::kafka {
 namespace {
 
-Status Set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+// `prefix` says where the property came from: "-X " or "FILE: ".
+Status Set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value,
+           const std::string& prefix = "-X ") {
   char err[512];
   rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err);
   if (r == RD_KAFKA_CONF_OK) return Status::Ok();
   if (r == RD_KAFKA_CONF_UNKNOWN)
-    return Status::InvalidArgument("-X " + name + ": no such librdkafka property (see librdkafka's CONFIGURATION.md)");
-  return Status::InvalidArgument("-X " + name + ": " + err);
+    return Status::InvalidArgument(prefix + name +
+                                   ": no such librdkafka property (see librdkafka's CONFIGURATION.md)");
+  return Status::InvalidArgument(prefix + name + ": " + err);
 }
 
 }  // namespace
@@ -26,6 +29,12 @@ Result<ConfPtr> MakeConf(const KafkaSettings& settings, const Properties& defaul
 Status ValidateSettings(const KafkaSettings& settings) {
   auto conf = MakeConf(settings, {}, {});
   return conf.ok() ? Status::Ok() : conf.status();
+}
+
+Status CheckProperties(const Properties& properties, const std::string& source) {
+  ConfPtr conf(rd_kafka_conf_new());
+  for (const auto& [n, v] : properties) KLOG_RETURN_IF_ERROR(Set(conf.get(), n, v, source + ": "));
+  return Status::Ok();
 }
 
 Result<HandlePtr> NewHandle(rd_kafka_type_t type, ConfPtr conf) {

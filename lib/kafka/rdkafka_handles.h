@@ -50,6 +50,11 @@ Result<ConfPtr> MakeConf(const KafkaSettings& settings, const Properties& defaul
 // that a typo is a usage error before anything runs.
 Status ValidateSettings(const KafkaSettings& settings);
 
+// Each of `properties` as librdkafka takes it on its own: InvalidArgument
+// "SOURCE: NAME: ..." for an unknown name or a bad value, so that a bad
+// line of kafka.conf is reported with the file's name rather than as -X.
+Status CheckProperties(const Properties& properties, const std::string& source);
+
 // rd_kafka_new of a producer or consumer; InvalidArgument for a property
 // that only shows at this point (e.g. conflicting ones).
 Result<HandlePtr> NewHandle(rd_kafka_type_t type, ConfPtr conf);
