@@ -5,7 +5,10 @@
 # line, else $KLOG_DIR, else ${XDG_DATA_HOME:-$HOME/.local/share}/klog.
 # Topics are the directories DIR/topics/*/ that hold a topic.json, groups
 # the directories DIR/groups/*/. Names are read with shell globbing only:
-# klog is never run and nothing is created.
+# klog is never run and nothing is created. When a Kafka cluster is in
+# effect (-b/--brokers on the line, or $KLOG_BROKERS without --dir) no
+# names are offered: they are not in any directory, and asking the cluster
+# would be slow.
 #
 # The flag lists below must match `klog ... --help`; tests/e2e/
 # completion_test.cc checks that they do.
@@ -23,7 +26,7 @@ _klog_subcommands() {
 # Every flag of a command path.
 _klog_flags() {
     case $1 in
-        "") echo "-h --help --version --dir -q --quiet -v --verbose" ;;
+        "") echo "-h --help --version --dir -b --brokers -X --timeout -q --quiet -v --verbose" ;;
         "topic create") echo "-h --help -p --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level --if-not-exists" ;;
         "topic list") echo "-h --help --json" ;;
         "topic describe") echo "-h --help --json --format" ;;
@@ -45,10 +48,11 @@ _klog_flags() {
     esac
 }
 
-# The flags of a command path that take a value.
+# The flags of a command path that take a value ("" holds the global
+# ones, which any command path takes too).
 _klog_value_flags() {
     case $1 in
-        "") echo "--dir" ;;
+        "") echo "--dir -b --brokers -X --timeout" ;;
         "topic create" | "topic alter") echo "-p --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level" ;;
         "topic describe" | "group describe") echo "--format" ;;
         produce) echo "--format -k --key -K --key-separator -H --header -p --partition --fsync --compression --compression-level --batch-size --linger --max-record-size" ;;
@@ -79,9 +83,11 @@ _klog_in() {
     return 1
 }
 
-# The data directory in effect for the words of the command line ($@).
+# The data directory in effect for the words of the command line ($@);
+# nothing when a cluster is (-b/--brokers given, or $KLOG_BROKERS set
+# without --dir).
 _klog_data_dir() {
-    local dir="" w want=0
+    local dir="" w want=0 brokers=0
     for w in "$@"; do
         if ((want)); then
             dir=$w
@@ -90,8 +96,12 @@ _klog_data_dir() {
             want=1
         elif [[ $w == --dir=* ]]; then
             dir=${w#--dir=}
+        elif [[ $w == -b* || $w == --brokers || $w == --brokers=* ]]; then
+            brokers=1
         fi
     done
+    ((brokers)) && return 0
+    [[ -z $dir && -n ${KLOG_BROKERS-} ]] && return 0
     if [[ -z $dir ]]; then
         if [[ -n ${KLOG_DIR-} ]]; then
             dir=$KLOG_DIR
@@ -106,8 +116,10 @@ _klog_data_dir() {
     printf '%s\n' "$dir"
 }
 
-# Topic (kind "topics") or group (kind "groups") names in directory $1.
+# Topic (kind "topics") or group (kind "groups") names in directory $1
+# (none for "": a cluster).
 _klog_names() {
+    [[ -z $1 ]] && return 0
     local restore f name
     restore=$(shopt -p nullglob failglob dotglob)
     [[ $- == *f* ]] && restore+="; set -f"
@@ -140,6 +152,11 @@ _klog_flag_values() {
     _klog_mode=words
     case "$path|$flag" in
         *"|--dir") _klog_mode=dirs ;;
+        *"|-X")
+            # Common property names; the value is the user's.
+            _klog_vals=(security.protocol= sasl.mechanism= sasl.username= sasl.password= ssl.ca.location= client.id=)
+            compopt -o nospace 2>/dev/null
+            ;;
         *"|--compression") _klog_vals=(zstd none) ;;
         "topic describe|--format" | "group describe|--format") _klog_vals=(table json prometheus) ;;
         "produce|--format") _klog_vals=(line null json) ;;
@@ -198,7 +215,7 @@ _klog() {
         fi
         if [[ $w == -* ]]; then
             [[ $w == *=* ]] && continue
-            if _klog_in "$w" "$(_klog_value_flags "$path")" || [[ $w == --dir ]]; then
+            if _klog_in "$w" "$(_klog_value_flags "$path") $(_klog_value_flags "")"; then
                 pending=$w
             fi
             continue
@@ -217,6 +234,8 @@ _klog() {
         _klog_flag_values "$path" "$pending" "${words[@]}"
         mode=$_klog_mode
         cands=("${_klog_vals[@]}")
+        # -X NAME=: the value is the user's.
+        [[ $pending == -X && $cur == *=* ]] && cands=()
         [[ $mode == dirs ]] && mapfile -t cands < <(compgen -d -- "$cur")
     elif [[ $cur == -*=* ]]; then
         _klog_flag_values "$path" "${cur%%=*}" "${words[@]}"

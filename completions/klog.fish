@@ -5,7 +5,10 @@
 # line, else $KLOG_DIR, else ${XDG_DATA_HOME:-$HOME/.local/share}/klog.
 # Topics are the directories DIR/topics/*/ that hold a topic.json, groups
 # the directories DIR/groups/*/. Names are read with globbing only: klog is
-# never run and nothing is created.
+# never run and nothing is created. When a Kafka cluster is in effect
+# (-b/--brokers on the line, or $KLOG_BROKERS without --dir) no names are
+# offered: they are not in any directory, and asking the cluster would be
+# slow.
 #
 # The flags below must match `klog ... --help`; tests/e2e/
 # completion_test.cc checks that they do.
@@ -23,11 +26,12 @@ function __klog_subcommands --argument-names cmdpath
     end
 end
 
-# The flags of a command path that take a value.
+# The flags of a command path that take a value ('' holds the global ones,
+# which any command path takes too).
 function __klog_value_flags --argument-names cmdpath
     switch "$cmdpath"
         case ''
-            printf '%s\n' --dir
+            printf '%s\n' --dir -b --brokers -X --timeout
         case 'topic create' 'topic alter'
             printf '%s\n' -p --partitions --retention --retention-bytes --segment-bytes --segment-ms --compression --compression-level
         case 'topic describe' 'group describe'
@@ -65,7 +69,7 @@ function __klog_parse
             case '--*=*'
                 continue
             case '-*'
-                if test "$w" = --dir; or contains -- $w (__klog_value_flags "$cmdpath")
+                if contains -- $w (__klog_value_flags "$cmdpath") (__klog_value_flags '')
                     set pending 1
                 end
                 continue
@@ -101,10 +105,18 @@ function __klog_any_arg
     test "$state[3]" = 0; and contains -- "$state[1]" $argv
 end
 
-# The data directory in effect.
+# True when the word before the cursor is $argv[1].
+function __klog_prev_is
+    set -l words (commandline -opc)
+    test (count $words) -gt 1; and test "$words[-1]" = "$argv[1]"
+end
+
+# The data directory in effect; nothing when a cluster is (-b/--brokers
+# given, or $KLOG_BROKERS set without --dir).
 function __klog_data_dir
     set -l dir
     set -l want 0
+    set -l brokers 0
     for w in (commandline -op)
         if test $want = 1
             set dir $w
@@ -113,8 +125,12 @@ function __klog_data_dir
             set want 1
         else if string match -q -- '--dir=*' $w
             set dir (string replace -- '--dir=' '' $w)
+        else if string match -q -r -- '^(-b|--brokers$|--brokers=)' $w
+            set brokers 1
         end
     end
+    test $brokers = 1; and return
+    test -z "$dir"; and set -q KLOG_BROKERS; and test -n "$KLOG_BROKERS"; and return
     if test -z "$dir"
         if set -q KLOG_DIR; and test -n "$KLOG_DIR"
             set dir $KLOG_DIR
@@ -129,6 +145,7 @@ end
 
 function __klog_topics
     set -l dir (__klog_data_dir)
+    test -n "$dir"; or return
     for f in $dir/topics/*/topic.json $dir/topics/.*/topic.json
         basename (dirname $f)
     end
@@ -136,6 +153,7 @@ end
 
 function __klog_groups
     set -l dir (__klog_data_dir)
+    test -n "$dir"; or return
     for d in $dir/groups/*/ $dir/groups/.*/
         basename $d
     end
@@ -157,6 +175,13 @@ complete -c klog -n '__klog_first_arg ""' -a dump -d 'Show a partition batch by 
 complete -c klog -n '__klog_first_arg ""' -a retention -d 'Delete segments past retention now'
 complete -c klog -n '__klog_is ""' -l version -d 'Print the version'
 complete -c klog -n '__klog_is ""' -l dir -x -a '(__fish_complete_directories (commandline -ct) "")' -d 'Data directory'
+complete -c klog -n '__klog_is ""' -s b -l brokers -x -d 'Kafka cluster HOST:PORT[,...] instead of a directory'
+set -l __klog_properties security.protocol= sasl.mechanism= sasl.username= sasl.password= ssl.ca.location= client.id=
+complete -c klog -n '__klog_is ""' -s X -x -a "$__klog_properties" -d 'librdkafka property NAME=VALUE'
+# After a command name fish does not know -X takes a value: offer the same
+# names when it is the word before.
+complete -c klog -n '__klog_prev_is -X' -a "$__klog_properties" -d 'librdkafka property'
+complete -c klog -n '__klog_is ""' -l timeout -x -d 'Bound on reaching the cluster and each request'
 complete -c klog -n '__klog_is ""' -s q -l quiet -d 'Print nothing but records and errors'
 complete -c klog -n '__klog_is ""' -s v -l verbose -d 'Print progress notes on stderr'
 

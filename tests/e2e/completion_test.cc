@@ -388,6 +388,63 @@ TEST_CASE("completions find the default data directory: $KLOG_DIR, else $XDG_DAT
   }
 }
 
+// Issue 17: -b/--brokers, -X and --timeout are global options like --dir.
+// Their values are skipped when finding the command path; with a cluster in
+// effect (-b on the line, or $KLOG_BROKERS without --dir) no directory's
+// topics or groups are offered.
+TEST_CASE("completions with the cluster options: no directory names on a cluster, global values skipped") {
+  Fixture f;
+  const std::set<std::string> subcommands = {"topic", "produce", "consume", "group",
+                                             "offset", "verify", "dump", "retention"};
+  const std::set<std::string> topics = {"events", "metrics.v2"};
+  const std::set<std::string> properties = {"security.protocol=", "sasl.mechanism=",  "sasl.username=",
+                                            "sasl.password=",     "ssl.ca.location=", "client.id="};
+  const std::vector<Expect> with_dir = {
+      // A cluster on the line: nothing from $KLOG_DIR (which holds these names).
+      {"klog -b localhost:9092 topic describe ", {}},
+      {"klog --brokers localhost:9092 consume ", {}},
+      {"klog --brokers=localhost:9092 group describe ", {}},
+      {"klog consume -b localhost:9092 -g ", {}},
+      {"klog offset reset -g billing --brokers h:1 --topic ", {}},
+      {"klog offset commit -b h:1 -g billing ev", {}},
+      {"klog --dir " + f.data() + " -b h:1 produce ", {}},
+      // ... while commands and flags are still found after it.
+      {"klog -b h:1 ", subcommands},
+      {"klog -b h:1 topic ", {"create", "list", "describe", "alter", "delete"}},
+      {"klog -b h:1 -X client.id=x --timeout 5s consume --foll", {"--follow"}},
+      // The values of -X and --timeout are skipped; no cluster: the directory's names.
+      {"klog -X client.id=x --timeout 5s topic describe ", topics},
+      {"klog topic describe -X client.id=x --timeout 5s ", topics},
+      {"klog --timeout=5s consume ", topics},
+      // Their own values: nothing to offer for HOST:PORT and DURATION; a few property names for -X.
+      {"klog -b ", {}},
+      {"klog --brokers ", {}},
+      {"klog --timeout ", {}},
+      {"klog -X ", properties},
+      {"klog -X sec", {"security.protocol="}},
+      {"klog topic list -X ssl", {"ssl.ca.location="}},
+  };
+  // $KLOG_BROKERS set: a cluster, unless --dir says otherwise.
+  const std::vector<Expect> with_brokers_env = {
+      {"klog topic describe ", {}},
+      {"klog consume -g ", {}},
+      {"klog group delete ", {}},
+      {"klog --dir " + f.data() + " topic describe ", topics},
+      {"klog topic describe --dir " + f.data() + " m", {"metrics.v2"}},
+  };
+  for (const auto& shell : Shells()) {
+    if (ShellMissing(shell.name)) continue;
+    std::vector<std::string> lines;
+    for (const auto& e : with_dir) lines.push_back(e.line);
+    CheckExpectations(shell.name, f.Complete(shell.command, shell.driver, shell.file, lines), with_dir);
+    lines.clear();
+    for (const auto& e : with_brokers_env) lines.push_back(e.line);
+    CheckExpectations(shell.name,
+                      f.Complete(shell.command, shell.driver, shell.file, lines, {{"KLOG_BROKERS", "h:1"}}),
+                      with_brokers_env);
+  }
+}
+
 TEST_CASE("each completion offers exactly the flags and subcommands that klog --help lists") {
   auto commands = AllHelp();
   REQUIRE(commands.size() > 10);
