@@ -1,9 +1,6 @@
 #include "group/liveness.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "os/file.h"
 
 namespace klog::group {
 
@@ -19,17 +16,15 @@ const char* LivenessName(Liveness l) {
 }
 
 int64_t LastHeartbeatMs(const GroupPaths& paths, const std::string& id) {
-  struct stat st;
-  if (::stat(paths.MemberFile(id).c_str(), &st) != 0) return 0;
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+  auto st = os::StatPath(paths.MemberFile(id));
+  return st.ok() ? st->mtime_ms() : 0;
 }
 
 Liveness CheckMember(const GroupPaths& paths, const MemberInfo& m, int64_t now_ms) {
-  int fd = ::open(paths.MemberLock(m.id).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Liveness::kDead;  // it left, or never got that far
-  bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
-  ::close(fd);  // drops our probe lock, if we got it
-  if (!held) return Liveness::kDead;
+  // Free (our probe lock is dropped at once) or gone (it left, or never got
+  // that far): its process is dead.
+  auto probe = os::FileLock::TryAcquireShared(paths.MemberLock(m.id));
+  if (probe.status().code() != Code::kBusy) return Liveness::kDead;
   int64_t hb = LastHeartbeatMs(paths, m.id);
   if (m.session_timeout_ms > 0 && hb > 0 && now_ms - hb > m.session_timeout_ms) return Liveness::kStale;
   return Liveness::kAlive;

@@ -1,9 +1,5 @@
 #include "group/member.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <map>
 #include <random>
@@ -11,6 +7,7 @@
 #include "group/journal.h"
 #include "group/liveness.h"
 #include "group/state_store.h"
+#include "os/this_process.h"
 #include "util/clock.h"
 #include "util/name.h"
 
@@ -18,16 +15,10 @@ namespace klog::group {
 
 namespace {
 
-std::string HostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-  return buf;
-}
-
 std::string NewMemberId() {
   std::random_device rd;
   char buf[64];
-  snprintf(buf, sizeof buf, "m-%d-%08x", static_cast<int>(::getpid()), static_cast<unsigned>(rd()));
+  snprintf(buf, sizeof buf, "m-%d-%08x", os::ProcessId(), static_cast<unsigned>(rd()));
   return buf;
 }
 
@@ -45,8 +36,8 @@ Result<std::unique_ptr<Member>> Member::Join(const topic::TopicStore& store, con
   if (m->options_.heartbeat_interval_ms <= 0)
     m->options_.heartbeat_interval_ms = std::clamp<int64_t>(options.session_timeout_ms / 10, 10, 500);
   m->info_.id = NewMemberId();
-  m->info_.host = HostName();
-  m->info_.pid = ::getpid();
+  m->info_.host = os::HostName();
+  m->info_.pid = os::ProcessId();
   m->info_.start_ms = util::NowMs();
   m->info_.topics = topics;
   m->info_.session_timeout_ms = options.session_timeout_ms;
@@ -98,7 +89,7 @@ void Member::StartHeartbeat() {
   heartbeat_ = std::thread([this, path, interval] {
     std::unique_lock<std::mutex> lock(heartbeat_mu_);
     while (!stop_heartbeat_.load()) {
-      ::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);  // the heartbeat is the mtime
+      (void)os::Touch(path);  // the heartbeat is the mtime
       // Woken by StopHeartbeat, not by polling the flag every 10 ms.
       heartbeat_cv_.wait_for(lock, std::chrono::milliseconds(interval), [this] { return stop_heartbeat_.load(); });
     }
@@ -124,23 +115,18 @@ void Member::ReleaseAll() {
 
 Result<GroupState> Member::ReadState(StateStamp* stamp, bool* rebuilt) {
   if (rebuilt) *rebuilt = false;
-  struct stat st;
-  if (::stat(paths_.State().c_str(), &st) != 0) return GroupState{};
+  auto st = os::StatPath(paths_.State());
+  if (!st.ok()) return GroupState{};
   auto loaded = LoadGroupState(paths_);
   if (!loaded.ok()) return loaded.status();
-  if (stamp)
-    *stamp = {static_cast<int64_t>(st.st_ino), st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec,
-              static_cast<int64_t>(st.st_size)};
+  if (stamp) *stamp = StampOf(*st);
   if (rebuilt) *rebuilt = loaded->rebuilt;
   return std::move(loaded->state);
 }
 
 bool Member::StateChanged() const {
-  struct stat st;
-  if (::stat(paths_.State().c_str(), &st) != 0) return true;
-  StateStamp now{static_cast<int64_t>(st.st_ino), st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec,
-                 static_cast<int64_t>(st.st_size)};
-  return !(now == stamp_);
+  auto st = os::StatPath(paths_.State());
+  return !st.ok() || !(StampOf(*st) == stamp_);
 }
 
 Status Member::ExpelDeadOrStale(GroupState& state, int64_t now_ms, std::vector<std::string>* removed) {

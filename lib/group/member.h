@@ -107,6 +107,9 @@ class Member {
     int64_t ino = 0, mtime_ns = 0, size = 0;
     bool operator==(const StateStamp&) const = default;
   } stamp_;  // of the state.json that state_ was read from
+  static StateStamp StampOf(const os::FileStat& st) {
+    return {static_cast<int64_t>(st.ino), st.mtime_ns, static_cast<int64_t>(st.size)};
+  }
   // Reads state.json; `stamp` (if given) gets the identity of what was read,
   // `rebuilt` (if given) whether it was damaged and rebuilt (state_store.h).
   Result<GroupState> ReadState(StateStamp* stamp, bool* rebuilt);

@@ -1,8 +1,5 @@
 #include "group/offset_reset.h"
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -12,6 +9,7 @@
 #include "group/offset_store.h"
 #include "log/partition_reader.h"
 #include "os/file.h"
+#include "os/this_process.h"
 #include "util/clock.h"
 #include "util/name.h"
 #include "util/parse.h"
@@ -32,16 +30,7 @@ Result<TopicSelection> ParseTopicSelection(const std::string& text) {
   return s;
 }
 
-std::string CurrentActor() {
-  const char* user = getenv("USER");
-  std::string u = user && *user ? user : "";
-  if (u.empty()) {
-    if (struct passwd* pw = getpwuid(getuid())) u = pw->pw_name;
-  }
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return (u.empty() ? "uid" + std::to_string(getuid()) : u) + "@" + host;
-}
+std::string CurrentActor() { return os::UserName() + "@" + os::HostName(); }
 
 namespace {
 

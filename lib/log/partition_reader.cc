@@ -1,7 +1,5 @@
 #include "log/partition_reader.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <climits>
 
@@ -166,8 +164,7 @@ Result<bool> PartitionReader::Next(Batch& batch, int64_t* skip_below) {
         continue;
       }
     }
-    struct stat st;
-    if (fstat(log_.fd(), &st) == 0 && st.st_nlink == 0) {
+    if (auto st = log_.Stat(); st.ok() && st->links == 0) {
       // Our segment was deleted by retention: whatever followed may be too.
       KLOG_RETURN_IF_ERROR(OpenSegmentFor(want_));
       continue;

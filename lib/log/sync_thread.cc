@@ -1,7 +1,5 @@
 #include "log/sync_thread.h"
 
-#include <sys/stat.h>
-
 #include <set>
 #include <system_error>
 #include <utility>
@@ -55,11 +53,11 @@ void SyncThread::Loop() {
     lock.unlock();
     // One sync per file, however many writes to it were queued.
     Status st;
-    std::set<std::pair<dev_t, ino_t>> synced;
+    std::set<std::pair<uint64_t, uint64_t>> synced;
     for (auto& s : batch) {
       if (failed || !st.ok()) break;
-      struct stat info;
-      if (::fstat(s.segment.fd(), &info) == 0 && !synced.insert({info.st_dev, info.st_ino}).second) continue;
+      auto id = s.segment.Stat();
+      if (id.ok() && !synced.insert({id->dev, id->ino}).second) continue;
       st = s.Run();
     }
     batch.clear();  // closes the descriptors outside the lock

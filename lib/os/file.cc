@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <ftw.h>
@@ -133,10 +134,23 @@ Status File::WriteAt(uint64_t offset, std::string_view data) {
   return Status::Ok();
 }
 
+namespace {
+FileStat StatOf(const struct stat& st) {
+  return {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+          st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec, static_cast<uint64_t>(st.st_nlink)};
+}
+}  // namespace
+
 Result<uint64_t> File::Size() const {
   struct stat st;
   if (::fstat(fd_, &st) != 0) return ErrnoStatus("stat", path_, errno);
   return static_cast<uint64_t>(st.st_size);
+}
+
+Result<FileStat> File::Stat() const {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return ErrnoStatus("stat", path_, errno);
+  return StatOf(st);
 }
 
 Status File::Truncate(uint64_t size) {
@@ -156,18 +170,30 @@ Result<File> File::Dup() const {
 }
 
 namespace {
+// flock(2) on an open file, again when a signal interrupts it.
+Status Flock(const File& f, int op) {
+  int r;
+  do {
+    r = ::flock(f.fd(), op);
+  } while (r != 0 && errno == EINTR);
+  if (r == 0) return Status::Ok();
+  if (errno == EWOULDBLOCK) return Status::Busy("lock " + f.path() + " is held by another process");
+  return ErrnoStatus("lock", f.path(), errno);
+}
+
 Result<File> LockWith(const std::string& path, int op) {
   // O_RDWR|O_CREAT: fine on a writable directory; the lock file is never removed.
   auto f = File::OpenReadWrite(path, true);
   if (!f.ok()) return f.status();
-  int r;
-  do {
-    r = ::flock(f->fd(), op);
-  } while (r != 0 && errno == EINTR);
-  if (r != 0) {
-    if (errno == EWOULDBLOCK) return Status::Busy("lock " + path + " is held by another process");
-    return ErrnoStatus("lock", path, errno);
-  }
+  KLOG_RETURN_IF_ERROR(Flock(*f, op));
+  return std::move(f).value();
+}
+
+// Read-only and never created: works on a read-only copy.
+Result<File> LockSharedWith(const std::string& path, int op) {
+  auto f = File::OpenRead(path);
+  if (!f.ok()) return f.status();
+  KLOG_RETURN_IF_ERROR(Flock(*f, op));
   return std::move(f).value();
 }
 }  // namespace
@@ -195,13 +221,14 @@ Result<FileLock> FileLock::AcquireWithin(const std::string& path, int timeout_ms
 }
 
 Result<FileLock> FileLock::AcquireShared(const std::string& path) {
-  auto f = File::OpenRead(path);
+  auto f = LockSharedWith(path, LOCK_SH);
   if (!f.ok()) return f.status();
-  int r;
-  do {
-    r = ::flock(f->fd(), LOCK_SH);
-  } while (r != 0 && errno == EINTR);
-  if (r != 0) return ErrnoStatus("lock", path, errno);
+  return FileLock(std::move(f).value());
+}
+
+Result<FileLock> FileLock::TryAcquireShared(const std::string& path) {
+  auto f = LockSharedWith(path, LOCK_SH | LOCK_NB);
+  if (!f.ok()) return f.status();
   return FileLock(std::move(f).value());
 }
 
@@ -327,6 +354,18 @@ bool Exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+Result<FileStat> StatPath(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
+  return StatOf(st);
+}
+
+Status Touch(const std::string& path) {
+  if (::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW) != 0)
+    return ErrnoStatus("touch", path, errno);
+  return Status::Ok();
+}
+
 bool IsDir(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -377,6 +416,12 @@ Status RemoveTree(const std::string& path) {
 
 Status Rename(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus("rename", from, errno);
+  return Status::Ok();
+}
+
+Status RenameNoReplace(const std::string& from, const std::string& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0)
+    return ErrnoStatus("rename " + from + " to", to, errno);
   return Status::Ok();
 }
 

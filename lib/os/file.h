@@ -13,6 +13,17 @@
 
 namespace klog::os {
 
+// What stat(2) says of a file: a stamp that changes when it is replaced or
+// written, its size and age, whether it still has a name.
+struct FileStat {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;  // last modification, ns since the epoch
+  uint64_t links = 0;    // 0: deleted while open
+  int64_t mtime_ms() const { return mtime_ns / 1000000; }
+};
+
 // Maps an errno to a Status naming the operation and path: ENOSPC becomes
 // kNoSpace, EACCES/EPERM/EROFS kPermissionDenied, ENOENT kNotFound.
 Status ErrnoStatus(std::string_view op, const std::string& path, int err);
@@ -46,6 +57,7 @@ class File {
   Status Append(std::string_view data);
   Status WriteAt(uint64_t offset, std::string_view data);
   Result<uint64_t> Size() const;
+  Result<FileStat> Stat() const;
   Status Truncate(uint64_t size);
   Status DataSync();
   // A second descriptor for the same open file (for a sync on another
@@ -71,6 +83,9 @@ class FileLock {
   // file read-only and never creates it (kNotFound when it is absent), so it
   // works on a read-only copy of a data directory. Blocks.
   static Result<FileLock> AcquireShared(const std::string& path);
+  // The same without waiting: kBusy while someone holds it exclusively (a
+  // probe of whether its holder runs: see group/liveness.h).
+  static Result<FileLock> TryAcquireShared(const std::string& path);
   bool held() const { return file_.valid(); }
   void Release() { file_.Close(); }
 
@@ -91,6 +106,10 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, bool dura
 // Names in a directory, without "." and "..", sorted.
 Result<std::vector<std::string>> ListDir(const std::string& path);
 bool Exists(const std::string& path);
+// Follows symlinks; kNotFound when nothing is there.
+Result<FileStat> StatPath(const std::string& path);
+// Sets the modification time of `path` (not through a symlink) to now.
+Status Touch(const std::string& path);
 bool IsDir(const std::string& path);
 // true for a directory, false when nothing is there (ENOENT); an error
 // naming the path when something else is (a file, or a file as a parent:
@@ -110,6 +129,9 @@ Status SyncDir(const std::string& path);
 // process wrote and this one must make durable before relying on them.
 Status SyncPath(const std::string& path);
 Status Rename(const std::string& from, const std::string& to);
+// Rename that never replaces: kAlreadyExists when `to` exists (a directory
+// moved into place whole, as a new topic is).
+Status RenameNoReplace(const std::string& from, const std::string& to);
 std::string Dirname(const std::string& path);
 std::string JoinPath(const std::string& a, const std::string& b);
 

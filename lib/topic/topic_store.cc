@@ -1,17 +1,12 @@
 #include "topic/topic_store.h"
 
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 
 #include "log/partition_reader.h"
 #include "log/segment_name.h"
 #include "os/file.h"
+#include "os/this_process.h"
 #include "util/clock.h"
 #include "util/name.h"
 
@@ -24,7 +19,7 @@ namespace {
 std::string UniqueName(const std::string& name) {
   static std::atomic<int> n{0};
   auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  return name.substr(0, 100) + "." + std::to_string(::getpid()) + "." + std::to_string(now) + "." +
+  return name.substr(0, 100) + "." + std::to_string(os::ProcessId()) + "." + std::to_string(now) + "." +
          std::to_string(n++);
 }
 
@@ -57,15 +52,13 @@ Status TopicStore::Create(const std::string& name, const TopicConfig& config, bo
   for (int p = 0; st.ok() && p < c.partitions; ++p) st = os::MakeDir(tmp + "/" + std::to_string(p));
   if (st.ok()) st = os::SyncDir(tmp);  // the partition folders, created after topic.json's sync
   if (!st.ok()) return cleanup(st);
-  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir_.TopicDir(name).c_str(), RENAME_NOREPLACE) != 0) {
-    int err = errno;
-    if (err == EEXIST || err == ENOTEMPTY) {
-      (void)cleanup(Status::Ok());
-      if (if_not_exists) return Status::Ok();
-      return Status::AlreadyExists("topic '" + name + "' already exists");
-    }
-    return cleanup(os::ErrnoStatus("create topic", dir_.TopicDir(name), err));
+  Status moved = os::RenameNoReplace(tmp, dir_.TopicDir(name));
+  if (moved.code() == Code::kAlreadyExists) {
+    (void)cleanup(Status::Ok());
+    if (if_not_exists) return Status::Ok();
+    return Status::AlreadyExists("topic '" + name + "' already exists");
   }
+  if (!moved.ok()) return cleanup(moved);
   if (created) *created = true;
   // Reported only once it survives a power loss.
   KLOG_RETURN_IF_ERROR(os::SyncDir(dir_.TopicsDir()));
@@ -162,11 +155,9 @@ Result<std::vector<PartitionStats>> TopicStore::Describe(const std::string& name
     s.segments = static_cast<int>(bases->size());
     for (int64_t b : *bases) {
       for (const char* suffix : {log::kLogSuffix, log::kOffsetIndexSuffix, log::kTimeIndexSuffix}) {
-        struct stat st;
-        if (::stat(log::SegmentPath(pdir, b, suffix).c_str(), &st) == 0) {
-          s.bytes += static_cast<uint64_t>(st.st_size);
-          if (b == bases->back() && suffix == log::kLogSuffix && st.st_size > 0)
-            s.last_append_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+        if (auto st = os::StatPath(log::SegmentPath(pdir, b, suffix)); st.ok()) {
+          s.bytes += st->size;
+          if (b == bases->back() && suffix == log::kLogSuffix && st->size > 0) s.last_append_ms = st->mtime_ms();
         }
       }
     }

@@ -3,6 +3,7 @@
 #include "os/file.h"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +102,65 @@ TEST_CASE("os: ReadFile with a cap says a larger file is too large, without read
   CHECK(r.status().code() == Code::kCorruption);
   CHECK(r.status().message().find("is too large") != std::string::npos);
   CHECK(r.status().message().find(path) != std::string::npos);
+}
+
+TEST_CASE("os: StatPath and File::Stat give size, modification time and links; Touch moves the time") {
+  TempDir tmp;
+  const std::string path = tmp.Join("f");
+  WriteAll(path, "12345");
+  auto st = StatPath(path);
+  REQUIRE(st.ok());
+  CHECK(st->size == 5);
+  CHECK(st->links == 1);
+  struct stat raw;
+  REQUIRE(::stat(path.c_str(), &raw) == 0);
+  CHECK(st->ino == raw.st_ino);
+  CHECK(st->mtime_ms() == static_cast<int64_t>(raw.st_mtim.tv_sec) * 1000 + raw.st_mtim.tv_nsec / 1000000);
+
+  struct timespec old[2] = {{1000, 0}, {1000, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), old, 0) == 0);
+  REQUIRE(StatPath(path)->mtime_ns == 1000 * 1000000000ll);
+  REQUIRE(Touch(path).ok());
+  CHECK(StatPath(path)->mtime_ms() > 1000 * 1000);
+
+  auto f = File::OpenRead(path);
+  REQUIRE(f.ok());
+  REQUIRE(RemoveFile(path).ok());
+  auto open_st = f->Stat();
+  REQUIRE(open_st.ok());
+  CHECK(open_st->links == 0);  // deleted while open
+  CHECK(StatPath(path).status().code() == Code::kNotFound);
+  CHECK(Touch(path).code() == Code::kNotFound);
+}
+
+TEST_CASE("os: TryAcquireShared is kBusy while the lock is held, free otherwise, kNotFound without the file") {
+  TempDir tmp;
+  const std::string path = tmp.Join("x.lock");
+  CHECK(FileLock::TryAcquireShared(path).status().code() == Code::kNotFound);
+  CHECK_FALSE(Exists(path));  // never created
+  {
+    auto held = FileLock::Acquire(path);
+    REQUIRE(held.ok());
+    CHECK(FileLock::TryAcquireShared(path).status().code() == Code::kBusy);
+  }
+  auto shared = FileLock::TryAcquireShared(path);
+  REQUIRE(shared.ok());
+  CHECK(FileLock::TryAcquireShared(path).ok());  // shared with another reader
+  CHECK(FileLock::TryAcquire(path).status().code() == Code::kBusy);
+}
+
+TEST_CASE("os: RenameNoReplace moves a directory into place, never over one") {
+  TempDir tmp;
+  REQUIRE(MakeDir(tmp.Join("a")).ok());
+  REQUIRE(MakeDir(tmp.Join("b")).ok());
+  WriteAll(tmp.Join("b/keep"), "x");
+  Status st = RenameNoReplace(tmp.Join("a"), tmp.Join("b"));
+  CHECK(st.code() == Code::kAlreadyExists);
+  CHECK(st.message().find(tmp.Join("b")) != std::string::npos);
+  CHECK(Exists(tmp.Join("b/keep")));
+  REQUIRE(RenameNoReplace(tmp.Join("a"), tmp.Join("c")).ok());
+  CHECK(IsDir(tmp.Join("c")));
+  CHECK_FALSE(Exists(tmp.Join("a")));
 }
 
 }  // namespace
