@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 
+#include "group/handover.h"
 #include "group/journal.h"
 #include "group/liveness.h"
 #include "group/state_store.h"
@@ -253,31 +254,23 @@ Status Member::Poll(const RevokeFn& on_revoke) {
   }
   if (state_.generation != applied_generation_) {
     auto assigned_list = state_.PartitionsOf(info_.id);
-    std::set<TopicPartition> assigned(assigned_list.begin(), assigned_list.end());
-    std::vector<TopicPartition> revoked;
-    for (const auto& tp : owned_)
-      if (!assigned.count(tp)) revoked.push_back(tp);
-    if (!revoked.empty() && on_revoke) KLOG_RETURN_IF_ERROR(on_revoke(revoked));
+    AssignmentChange change =
+        ChangeAssignment(owned_, std::set<TopicPartition>(assigned_list.begin(), assigned_list.end()));
+    if (!change.revoke.empty() && on_revoke) KLOG_RETURN_IF_ERROR(on_revoke(change.revoke));
     // Released all the same when a holder file cannot be written (the
     // assignment says so); the error ends this member, whose leaving frees them.
     Status holders = Status::Ok();
-    for (const auto& tp : revoked) {
+    for (const auto& tp : change.revoke) {
       owned_.erase(tp);
       ++owned_version_;
       auto ll = lockless_.find(tp);
-      Status st;
-      if (ll != lockless_.end()) {
-        st = WriteHolder(tp, ll->second);  // the expelled holder's again: free to take
-        lockless_.erase(ll);
-      } else {
-        st = WriteHolder(tp, "");  // released, before the lock goes
-        partition_locks_.erase(tp);
-      }
+      Release release = DecideRelease(ll != lockless_.end() ? std::optional(ll->second) : std::nullopt);
+      Status st = WriteHolder(tp, release.holder);
+      if (ll != lockless_.end()) lockless_.erase(ll);
+      if (release.unlock) partition_locks_.erase(tp);
       if (holders.ok()) holders = st;
     }
-    pending_.clear();
-    for (const auto& tp : assigned)
-      if (!owned_.count(tp)) pending_.insert(tp);
+    pending_ = std::move(change.pending);
     applied_generation_ = state_.generation;
     info_.generation = applied_generation_;
     (void)os::WriteFileAtomic(paths_.MemberFile(info_.id), MemberInfoToJson(info_), false);
@@ -300,31 +293,18 @@ Status Member::Poll(const RevokeFn& on_revoke) {
     std::string path = paths_.PartitionLock(it->first, it->second);
     if (os::Dirname(path) != paths_.PartitionsDir()) KLOG_RETURN_IF_ERROR(os::MakeDirs(os::Dirname(path)));
     auto lock = os::FileLock::TryAcquire(path);
-    bool take = false;
-    std::string expelled_holder;
-    if (lock.ok()) {
-      // Free, unless a member that took it over from an expelled one (which
-      // has let go since) still owns it: that one hands it over first.
-      auto holder = os::ReadFile(path, kMaxMemberFileBytes);
-      take = !holder.ok() || holder->empty() || *holder == info_.id || !state_.FindMember(*holder);
-    } else if (lock.status().code() == Code::kBusy) {
-      // Held: by a member that still has to let go, or by an expelled one
-      // that is stopped — that one is fenced, so we go ahead without it.
-      auto holder = os::ReadFile(path, kMaxMemberFileBytes);
-      take = holder.ok() && !holder->empty() && *holder != info_.id && !state_.FindMember(*holder) &&
-             !HolderAlive(*holder);
-      if (take) expelled_holder = *holder;
-    } else {
-      return lock.status();
-    }
-    if (!take) {
+    if (!lock.ok() && lock.status().code() != Code::kBusy) return lock.status();
+    TakeFacts facts{.lock_free = lock.ok(), .holder = std::nullopt};
+    if (auto holder = os::ReadFile(path, kMaxMemberFileBytes); holder.ok()) facts.holder = std::move(*holder);
+    Take take = DecideTake(facts, info_.id, state_, [this](const std::string& id) { return HolderAlive(id); });
+    if (take == Take::kWait) {
       ++it;
       continue;
     }
     // Not taken unless the file says so: the next member judges by it.
     KLOG_RETURN_IF_ERROR(WriteHolder(*it, info_.id));
-    if (lock.ok()) partition_locks_[*it] = std::move(lock).value();
-    else lockless_[*it] = expelled_holder;
+    if (take == Take::kTake) partition_locks_[*it] = std::move(lock).value();
+    else lockless_[*it] = *facts.holder;
     owned_.insert(*it);
     ++owned_version_;
     it = pending_.erase(it);

@@ -23,6 +23,8 @@
 // the group, or (b) the lock is held and the file names a non-member whose
 // heartbeat is stale (an expelled, stopped process). Both are judged
 // against the newest state.json: when it changed, Poll applies it first.
+// Those decisions are pure functions (handover.h); Member reads their
+// inputs and does what they return.
 //
 // Fencing: a member that is no longer in state.json gets kFenced from Poll
 // and Commit; Commit checks membership under group.lock, so an expelled
