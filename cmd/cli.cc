@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "backend/backend.h"
-#include "backend/open_backend.h"
 #include "format/output.h"
 #include "util/name.h"
 #include "util/parse.h"
@@ -48,7 +47,7 @@ void Warn(const Globals& g, const std::string& message) {
   (void)!::write(2, line.data(), line.size());
 }
 
-std::unique_ptr<backend::Backend> OpenBackendFrom(const Globals& g, DirUse use) {
+backend::WhereFlags WhereFlagsFrom(const Globals& g) {
   backend::WhereFlags flags;
   flags.dir = g.dir;
   flags.brokers = g.brokers;
@@ -60,13 +59,21 @@ std::unique_ptr<backend::Backend> OpenBackendFrom(const Globals& g, DirUse use) 
   flags.xdg_config_home_env = std::getenv("XDG_CONFIG_HOME");
   flags.xdg_data_home_env = std::getenv("XDG_DATA_HOME");
   flags.home_env = std::getenv("HOME");
-  auto where = backend::ResolveWhere(flags);
+  return flags;
+}
+
+std::unique_ptr<backend::Backend> OpenWhere(const backend::Where& where, DirUse use) {
+  auto opened = backend::OpenBackend(where, use == DirUse::kMustExist);
+  if (!opened.ok()) throw CLI::RuntimeError(Fail(opened.status()));
+  return std::move(opened).value();
+}
+
+std::unique_ptr<backend::Backend> OpenBackendFrom(const Globals& g, DirUse use) {
+  auto where = backend::ResolveWhere(WhereFlagsFrom(g));
   if (!where.ok())
     throw CLI::RuntimeError(where.status().code() == Code::kInvalidArgument ? UsageError(where.status().message())
                                                                             : Fail(where.status()));
-  auto opened = backend::OpenBackend(*where, use == DirUse::kMustExist);
-  if (!opened.ok()) throw CLI::RuntimeError(Fail(opened.status()));
-  return std::move(opened).value();
+  return OpenWhere(*where, use);
 }
 
 std::string IntRangeMessage(const std::string& flag, const std::string& text, int64_t min, int64_t max) {

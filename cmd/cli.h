@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/open_backend.h"
 #include "format/output.h"
 #include "util/parse.h"
 #include "util/text.h"
@@ -56,6 +57,10 @@ void Warn(const Globals& g, const std::string& message);
 // command; reports a failure (a usage error for bad flags) and throws.
 enum class DirUse { kMayBeMissing, kMustExist };
 std::unique_ptr<backend::Backend> OpenBackendFrom(const Globals& g, DirUse use = DirUse::kMayBeMissing);
+// The global flags and the environment, as the backend layer takes them.
+backend::WhereFlags WhereFlagsFrom(const Globals& g);
+// Opens what `where` names (reports a failure and throws, as OpenBackendFrom).
+std::unique_ptr<backend::Backend> OpenWhere(const backend::Where& where, DirUse use);
 
 // Converts a flag value with a lib parser; on error prints it and exits 2
 // (throws CLI::RuntimeError, caught by main).
@@ -113,5 +118,6 @@ void AddConsumeCommand(CLI::App& app, Globals& g, Action& action);
 void AddGroupCommands(CLI::App& app, Globals& g, Action& action);
 void AddOffsetCommands(CLI::App& app, Globals& g, Action& action);
 void AddMaintenanceCommands(CLI::App& app, Globals& g, Action& action);
+void AddMirrorCommand(CLI::App& app, Globals& g, Action& action);
 
 }  // namespace klog::cmd

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     AddGroupCommands(app, g, action);
     AddOffsetCommands(app, g, action);
     AddMaintenanceCommands(app, g, action);
+    AddMirrorCommand(app, g, action);
     // `klog COMMAND --help` names the page a user types next: one per
     // top-level command (klog-verify(1), klog-topic(1) for topic create ...).
     app.footer("Manual: man klog; each command: man klog-COMMAND (e.g. man klog-consume)");

@@ -93,6 +93,9 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
+  enum class Kind { kDirectory, kCluster };
+  virtual Kind kind() const = 0;
+
   // ---- topics ----
   // AlreadyExists unless if_not_exists (then *created says which).
   virtual Status CreateTopic(const std::string& name, const TopicConfig& config, bool if_not_exists,
@@ -104,6 +107,11 @@ class Backend {
   // Partitions only grow (InvalidArgument).
   virtual Status AlterTopic(const std::string& name, const TopicConfig& updated) = 0;
   virtual Status DeleteTopic(const std::string& name, bool if_exists, bool* deleted) = 0;
+  // Makes an empty partition's next offset `offset` (klog mirror keeps the
+  // source's offsets when its oldest records are gone). NotSupported where
+  // offsets always start at 0 (Kafka); InvalidArgument for a partition
+  // holding records.
+  virtual Status StartEmptyPartitionAt(const std::string& topic, int partition, int64_t offset) = 0;
 
   // ---- records ----
   virtual Result<std::unique_ptr<RecordProducer>> OpenProducer(const std::string& topic,

@@ -3,6 +3,7 @@
 #include "client/consumer.h"
 #include "client/group_consumer.h"
 #include "group/group_paths.h"
+#include "log/partition_start.h"
 #include "os/file.h"
 
 namespace klog::backend {
@@ -26,6 +27,15 @@ Status LocalBackend::AlterTopic(const std::string& name, const TopicConfig& upda
 
 Status LocalBackend::DeleteTopic(const std::string& name, bool if_exists, bool* deleted) {
   return store_.Delete(name, if_exists, deleted);
+}
+
+Status LocalBackend::StartEmptyPartitionAt(const std::string& topic, int partition, int64_t offset) {
+  auto config = store_.Load(topic);
+  if (!config.ok()) return config.status();
+  if (partition < 0 || partition >= config->partitions)
+    return Status::InvalidArgument("topic '" + topic + "' has no partition " + std::to_string(partition));
+  return log::StartEmptyPartitionAt(store_.dir().PartitionDir(topic, partition), topic::PartitionLabel(topic, partition),
+                                    offset);
 }
 
 Result<std::unique_ptr<RecordProducer>> LocalBackend::OpenProducer(const std::string& topic,

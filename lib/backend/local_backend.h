@@ -12,12 +12,14 @@ class LocalBackend final : public Backend, public Maintenance {
  public:
   explicit LocalBackend(topic::DataDir dir) : store_(std::move(dir)) {}
 
+  Kind kind() const override { return Kind::kDirectory; }
   Status CreateTopic(const std::string& name, const TopicConfig& config, bool if_not_exists, bool* created) override;
   Result<std::vector<std::string>> ListTopics() override;
   Result<TopicConfig> LoadTopic(const std::string& name) override;
   Result<std::vector<PartitionStats>> DescribeTopic(const std::string& name) override;
   Status AlterTopic(const std::string& name, const TopicConfig& updated) override;
   Status DeleteTopic(const std::string& name, bool if_exists, bool* deleted) override;
+  Status StartEmptyPartitionAt(const std::string& topic, int partition, int64_t offset) override;
 
   Result<std::unique_ptr<RecordProducer>> OpenProducer(const std::string& topic,
                                                        const ProducerOptions& options) override;

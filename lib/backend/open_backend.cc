@@ -3,6 +3,7 @@
 #include "backend/local_backend.h"
 #include "kafka/kafka_backend.h"
 #include "kafka/rdkafka_handles.h"
+#include "os/file_id.h"
 #include "topic/data_dir.h"
 #include "util/parse.h"
 
@@ -61,6 +62,37 @@ Result<Where> ResolveWhere(const WhereFlags& flags) {
   st = kafka::ValidateSettings(s);
   if (!st.ok()) return st;
   return where;
+}
+
+Result<Where> WhereOf(const std::string& location, const WhereFlags& globals) {
+  const std::string scheme = "kafka://";
+  WhereFlags f = globals;
+  f.dir.clear();
+  f.brokers.clear();
+  f.klog_dir_env = f.klog_brokers_env = nullptr;
+  if (location.rfind(scheme, 0) == 0) {
+    f.brokers = location.substr(scheme.size());
+    if (f.brokers.empty())
+      return Status::InvalidArgument("'" + location + "': no brokers after kafka:// (expected kafka://HOST:PORT[,...])");
+  } else if (location.empty()) {
+    return Status::InvalidArgument("an empty location (an unset variable?): give a directory or kafka://HOST:PORT");
+  } else {
+    f.dir = location;
+    f.properties.clear();  // -X is for the other side, a cluster
+  }
+  return ResolveWhere(f);
+}
+
+bool SamePlace(const Where& a, const Where& b) {
+  if (a.cluster != b.cluster) return false;
+  if (a.cluster) return a.settings.brokers == b.settings.brokers;
+  auto ia = os::IdOfPath(a.dir), ib = os::IdOfPath(b.dir);
+  if (ia.ok() && ib.ok()) return *ia == *ib;
+  auto trimmed = [](std::string p) {
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    return p;
+  };
+  return trimmed(a.dir) == trimmed(b.dir);
 }
 
 Result<std::unique_ptr<Backend>> OpenBackend(const Where& where, bool dir_must_exist) {

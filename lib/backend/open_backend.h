@@ -42,6 +42,16 @@ struct Where {
 // its own (not a usage error: NotFound, IOError or Corruption).
 Result<Where> ResolveWhere(const WhereFlags& flags);
 
+// A location named on the command line (klog mirror's SOURCE and TARGET):
+// `kafka://HOST:PORT[,HOST:PORT...]` is a cluster (with the global -X and
+// --timeout of `globals`), anything else a data directory. The
+// environment's KLOG_DIR and KLOG_BROKERS do not apply: the place is named.
+Result<Where> WhereOf(const std::string& location, const WhereFlags& globals);
+
+// Whether two places are one: the same brokers, or the same directory
+// (one inode, however it is spelled; the same path when it does not exist yet).
+bool SamePlace(const Where& a, const Where& b);
+
 // Something that is not a directory at `dir` fails; so does a missing one
 // when `dir_must_exist` (verify, retention: "checked nothing" must not read
 // as "all is well"). Otherwise a missing directory is left to the command.

@@ -26,6 +26,18 @@ Result<int64_t> ResolveStart(const log::PartitionReader& reader, const StartSpec
 
 namespace {
 
+// An exact start must lie in [start, end] of the partition.
+Result<int64_t> ExactStart(const log::PartitionReader& reader, int64_t offset) {
+  auto start = reader.StartOffset();
+  if (!start.ok()) return start.status();
+  auto end = reader.EndOffset();
+  if (!end.ok()) return end.status();
+  if (offset < *start || offset > *end)
+    return Status::OutOfRange(reader.label() + ": offset " + std::to_string(offset) + " is not in the log (it holds " +
+                              std::to_string(*start) + " to " + std::to_string(*end) + ")");
+  return offset;
+}
+
 struct Cursor {
   std::string topic;
   int partition;
@@ -76,7 +88,9 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
       // Watch before the first read, so no append between read and wait is missed.
       if (options.follow) KLOG_RETURN_IF_ERROR(watcher.Watch(dir, cursors.size()));
       Cursor c{topic, p, std::make_unique<log::PartitionReader>(dir, topic::PartitionLabel(topic, p)), INT64_MAX};
-      auto from = ResolveStart(*c.reader, options.start);
+      auto exact = options.start_offsets.find({topic, p});
+      auto from = exact == options.start_offsets.end() ? ResolveStart(*c.reader, options.start)
+                                                        : ExactStart(*c.reader, exact->second);
       if (!from.ok()) return from.status();
       if (!options.follow) {
         auto end = c.reader->EndOffset();

@@ -25,6 +25,11 @@ Result<std::vector<backend::PartitionStats>> KafkaBackend::DescribeTopic(const s
 Status KafkaBackend::AlterTopic(const std::string&, const backend::TopicConfig&) { return NotYet("topic alter"); }
 Status KafkaBackend::DeleteTopic(const std::string&, bool, bool*) { return NotYet("topic delete"); }
 
+Status KafkaBackend::StartEmptyPartitionAt(const std::string& topic, int partition, int64_t) {
+  return Status::NotSupported("topic '" + topic + "' partition " + std::to_string(partition) +
+                              ": a Kafka partition's offsets start where the cluster says; they cannot be set");
+}
+
 Result<std::unique_ptr<backend::RecordProducer>> KafkaBackend::OpenProducer(const std::string&,
                                                                             const backend::ProducerOptions&) {
   return NotYet("produce");

@@ -25,6 +25,7 @@ class KafkaBackend final : public backend::Backend {
   // within settings.timeout_ms.
   static Result<std::unique_ptr<KafkaBackend>> Open(const KafkaSettings& settings);
 
+  Kind kind() const override { return Kind::kCluster; }
   Status CreateTopic(const std::string& name, const backend::TopicConfig& config, bool if_not_exists,
                      bool* created) override;
   Result<std::vector<std::string>> ListTopics() override;
@@ -32,6 +33,7 @@ class KafkaBackend final : public backend::Backend {
   Result<std::vector<backend::PartitionStats>> DescribeTopic(const std::string& name) override;
   Status AlterTopic(const std::string& name, const backend::TopicConfig& updated) override;
   Status DeleteTopic(const std::string& name, bool if_exists, bool* deleted) override;
+  Status StartEmptyPartitionAt(const std::string& topic, int partition, int64_t offset) override;
 
   Result<std::unique_ptr<backend::RecordProducer>> OpenProducer(const std::string& topic,
                                                                 const backend::ProducerOptions& options) override;

@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "record/record.h"
@@ -34,6 +36,10 @@ struct ConsumeOptions {
   std::vector<std::string> topics;
   std::vector<int> partitions;  // empty: all
   StartSpec start;
+  // Exact starts of some partitions (topic, partition) -> offset, instead
+  // of `start`: klog mirror resumes each partition where its copy ends. An
+  // offset outside the partition is kOutOfRange.
+  std::map<std::pair<std::string, int>, int64_t> start_offsets;
   bool follow = false;
   int64_t max_messages = -1;    // -1: no limit
 };

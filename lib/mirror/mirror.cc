@@ -1,0 +1,256 @@
+#include "mirror/mirror.h"
+
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "util/clock.h"
+
+namespace klog::mirror {
+namespace {
+
+using TopicPartition = std::pair<std::string, int>;
+
+// The record at `offset` of one partition, or none when the backend does
+// not have it.
+struct OneRecord : backend::RecordSink {
+  bool found = false;
+  int64_t offset = -1, timestamp = 0;
+  std::optional<std::string> key;
+  std::string value;
+  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
+
+  Status Deliver(std::string_view, int, const backend::RecordView& r) override {
+    found = true;
+    offset = r.offset;
+    timestamp = r.timestamp;
+    if (r.key) key = std::string(*r.key);
+    value = std::string(r.value);
+    for (const auto& h : r.headers)
+      headers.emplace_back(std::string(h.name), h.value ? std::optional<std::string>(std::string(*h.value))
+                                                        : std::nullopt);
+    return Status::OutputClosed("one record is enough");
+  }
+  Status Idle() override { return Status::Ok(); }
+  bool operator==(const OneRecord& o) const {
+    return found == o.found && offset == o.offset && timestamp == o.timestamp && key == o.key && value == o.value &&
+           headers == o.headers;
+  }
+};
+
+Result<OneRecord> ReadOne(backend::Backend& b, const std::string& topic, int partition, int64_t offset) {
+  backend::ConsumeOptions o;
+  o.topics = {topic};
+  o.partitions = {partition};
+  o.start_offsets[{topic, partition}] = offset;
+  o.max_messages = 1;
+  OneRecord r;
+  Status st = b.Consume(o, r, nullptr);
+  if (!st.ok() && st.code() != Code::kOutputClosed) return st;
+  return r;
+}
+
+std::string Quoted(const std::string& what, const std::string& name) { return what + " '" + name + "'"; }
+
+// Records go from the source's consumer to one target producer per topic.
+// The offset of each record is checked against the one it must get, and
+// what the target reports written against that too: offsets stay identical.
+class CopySink : public backend::RecordSink {
+ public:
+  CopySink(backend::Backend& target, const MirrorPlan& plan,
+           const std::function<void(const MirrorProgress&)>& progress)
+      : target_(target), progress_(progress) {
+    progress_state_.planned = plan.records();
+    for (const auto& t : plan.topics)
+      for (const auto& p : t.partitions) next_read_[{t.topic, p.partition}] = next_written_[{t.topic, p.partition}] = p.copy_from;
+  }
+
+  Status Open(const MirrorPlan& plan) {
+    backend::ProducerOptions o;
+    for (const auto& t : plan.topics) {
+      auto p = target_.OpenProducer(t.topic, o);
+      if (!p.ok()) return p.status();
+      producers_[t.topic] = std::move(p).value();
+    }
+    return Status::Ok();
+  }
+
+  Status Deliver(std::string_view topic, int partition, const backend::RecordView& r) override {
+    TopicPartition tp{std::string(topic), partition};
+    int64_t& next = next_read_[tp];
+    if (r.offset != next)
+      return Status::Corruption("source topic '" + tp.first + "' partition " + std::to_string(partition) +
+                                " goes from offset " + std::to_string(next - 1) + " to " + std::to_string(r.offset) +
+                                " (offsets missing in the source): the copy cannot keep its offsets there; "
+                                "mirror stopped with everything before it copied");
+    ++next;
+    auto& producer = *producers_.at(tp.first);
+    KLOG_RETURN_IF_ERROR(producer.Add(partition, r.timestamp, r.key, r.value, r.headers));
+    int64_t bytes = static_cast<int64_t>(r.value.size() + (r.key ? r.key->size() : 0));
+    for (const auto& h : r.headers) bytes += static_cast<int64_t>(h.name.size() + (h.value ? h.value->size() : 0));
+    pending_bytes_[tp.first] += bytes;
+    return Taken(producer, tp.first);
+  }
+
+  // Input paused: everything read is written now (a follower's latency).
+  Status Idle() override { return FlushAll(); }
+
+  Status FlushAll() {
+    for (auto& [topic, producer] : producers_) {
+      KLOG_RETURN_IF_ERROR(producer->Flush());
+      KLOG_RETURN_IF_ERROR(Taken(*producer, topic));
+    }
+    Report(true);
+    return Status::Ok();
+  }
+
+ private:
+  // Checks and counts what the target reports written.
+  Status Taken(backend::RecordProducer& producer, const std::string& topic) {
+    if (!producer.has_written()) return Status::Ok();
+    for (const auto& run : producer.TakeWritten()) {
+      int64_t& next = next_written_[{topic, run.partition}];
+      if (run.offset != next)
+        return Status::Corruption("target topic '" + topic + "' partition " + std::to_string(run.partition) +
+                                  " put the source's offset " + std::to_string(next) + " at offset " +
+                                  std::to_string(run.offset) +
+                                  ": something else writes to the target; mirror stopped");
+      next += run.count;
+      progress_state_.records += run.count;
+    }
+    // Bytes are counted per topic when its producer reports, near enough.
+    progress_state_.bytes += pending_bytes_[topic];
+    pending_bytes_[topic] = 0;
+    Report(false);
+    return Status::Ok();
+  }
+
+  void Report(bool now) {
+    if (!progress_) return;
+    int64_t t = util::NowMs();
+    if (!now && t - reported_ms_ < 200) return;
+    reported_ms_ = t;
+    progress_(progress_state_);
+  }
+
+  backend::Backend& target_;
+  const std::function<void(const MirrorProgress&)>& progress_;
+  std::map<std::string, std::unique_ptr<backend::RecordProducer>> producers_;
+  std::map<TopicPartition, int64_t> next_read_, next_written_;
+  std::map<std::string, int64_t> pending_bytes_;
+  MirrorProgress progress_state_;
+  int64_t reported_ms_ = 0;
+};
+
+}  // namespace
+
+int64_t MirrorPlan::records() const {
+  int64_t n = 0;
+  for (const auto& t : topics)
+    for (const auto& p : t.partitions) n += p.records();
+  return n;
+}
+
+Result<MirrorPlan> PlanMirror(backend::Backend& source, backend::Backend& target, const MirrorOptions& options) {
+  MirrorPlan plan;
+  std::vector<std::string> topics = options.topics;
+  if (topics.empty()) {
+    auto all = source.ListTopics();
+    if (!all.ok()) return all.status();
+    topics = *all;
+  }
+  const bool can_start = target.kind() == backend::Backend::Kind::kDirectory;
+  for (const auto& name : topics) {
+    auto config = source.LoadTopic(name);
+    if (!config.ok()) return config.status().WithContext("source");
+    TopicPlan tp{name, *config, false, {}};
+    auto existing = target.LoadTopic(name);
+    std::vector<backend::PartitionStats> target_parts;
+    if (existing.ok()) {
+      if (existing->partitions != config->partitions)
+        return Status::InvalidArgument("target topic '" + name + "' has " + std::to_string(existing->partitions) +
+                                       " partitions and the source's " + std::to_string(config->partitions) +
+                                       ": records could not keep their partitions");
+      auto d = target.DescribeTopic(name);
+      if (!d.ok()) return d.status().WithContext("target");
+      target_parts = std::move(d).value();
+    } else if (existing.status().code() == Code::kNotFound) {
+      tp.create = true;
+    } else {
+      return existing.status().WithContext("target");
+    }
+    auto source_parts = source.DescribeTopic(name);
+    if (!source_parts.ok()) return source_parts.status().WithContext("source");
+    for (const auto& sp : *source_parts) {
+      PartitionFacts f;
+      f.topic = name;
+      f.partition = sp.partition;
+      f.source_start = sp.start_offset;
+      f.source_end = sp.end_offset;
+      f.target_exists = !tp.create;
+      for (const auto& t : target_parts)
+        if (t.partition == sp.partition) f.target_start = t.start_offset, f.target_end = t.end_offset;
+      int64_t last = f.target_end - 1;
+      if (f.target_end > f.target_start && last >= f.source_start && last < f.source_end) {
+        auto a = ReadOne(source, name, sp.partition, last);
+        if (!a.ok()) return a.status().WithContext("source");
+        auto b = ReadOne(target, name, sp.partition, last);
+        if (!b.ok()) return b.status().WithContext("target");
+        f.last_record_matches = *a == *b;
+      }
+      auto p = PlanPartition(f, can_start);
+      if (!p.ok()) return p.status();
+      tp.partitions.push_back(*p);
+    }
+    plan.topics.push_back(std::move(tp));
+  }
+  for (const auto& g : options.groups) {
+    auto view = source.DescribeGroup(g);
+    if (!view.ok()) return view.status().WithContext("source");
+    auto live = target.LiveMembersLine(g);
+    if (live.ok() && !live->empty())
+      return Status::Busy("group '" + g + "' has live members on the target: " + *live +
+                          "; stop them, then mirror its offsets");
+    GroupOffsets go{g, {}};
+    for (const auto& p : view->partitions) {
+      bool mirrored = false;
+      for (const auto& t : plan.topics) mirrored |= t.topic == p.topic;
+      if (mirrored && p.committed) go.offsets.push_back({p.topic, p.partition, *p.committed});
+    }
+    plan.groups.push_back(std::move(go));
+  }
+  return plan;
+}
+
+Status RunMirror(backend::Backend& source, backend::Backend& target, const MirrorPlan& plan,
+                 const MirrorOptions& options, const std::atomic<bool>* stop,
+                 const std::function<void(const MirrorProgress&)>& progress) {
+  backend::ConsumeOptions read;
+  for (const auto& t : plan.topics) {
+    if (t.create) {
+      bool created = false;
+      Status st = target.CreateTopic(t.topic, t.config, true, &created);
+      if (!st.ok()) return st.WithContext("target");
+    }
+    for (const auto& p : t.partitions) {
+      if (p.start_target_at) KLOG_RETURN_IF_ERROR(target.StartEmptyPartitionAt(t.topic, p.partition, *p.start_target_at));
+      read.start_offsets[{t.topic, p.partition}] = p.copy_from;
+    }
+    read.topics.push_back(t.topic);
+  }
+  if (!read.topics.empty()) {
+    read.follow = options.follow;
+    CopySink sink(target, plan, progress);
+    KLOG_RETURN_IF_ERROR(sink.Open(plan));
+    Status st = source.Consume(read, sink, stop);
+    // What was read is written even when reading failed or was stopped.
+    Status flushed = sink.FlushAll();
+    if (!st.ok()) return st.WithContext("source");
+    if (!flushed.ok()) return flushed;
+  }
+  for (const auto& g : plan.groups)
+    if (!g.offsets.empty()) KLOG_RETURN_IF_ERROR(target.Commit(g.group, g.offsets));
+  return Status::Ok();
+}
+
+}  // namespace klog::mirror

@@ -1,0 +1,236 @@
+// klog mirror between data directories (contract section 9): every record
+// keeps partition, offset, key, value, headers and timestamp; reruns and
+// runs after kill -9 continue where the target ends; group offsets copied;
+// bad input refused before anything is written. Real klog processes.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/cli_fixture.h"
+
+namespace klog::testing {
+namespace {
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// `klog ARGS` with no data directory of its own (mirror names both sides).
+RunResult Klog(const std::vector<std::string>& args, const std::string& stdin_data = "") {
+  RunOptions o;
+  o.stdin_data = stdin_data;
+  return RunKlog(args, o);
+}
+
+// klog --dir DIR ARGS, required to succeed; its stdout.
+std::string OkIn(const std::string& dir, std::vector<std::string> args, const std::string& stdin_data = "") {
+  args.insert(args.begin(), {"--dir", dir});
+  RunResult r = Klog(args, stdin_data);
+  INFO(Join(args) << "\nstderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+// Every record of every partition of `topic` as JSON lines, partition by
+// partition: what must be identical on both sides.
+std::string Records(const std::string& dir, const std::string& topic, int partitions) {
+  std::string out;
+  for (int p = 0; p < partitions; ++p)
+    out += OkIn(dir, {"consume", topic, "-p", std::to_string(p), "--format", "json"});
+  return out;
+}
+
+// Records with what a copy must keep: null vs empty key, binary values,
+// headers in order with duplicates and a null value, old timestamps.
+// (The topic keeps records forever: records this old are otherwise gone
+// as soon as their segment rolls.)
+const char* kTrickyRecords =
+    R"({"key":null,"value":"no key","timestamp":1000})"
+    "\n"
+    R"({"key":"","value":"empty key","timestamp":2000,"headers":[{"key":"h","value":"1"},{"key":"h","value":"2"},{"key":"n","value":null}]})"
+    "\n"
+    R"({"key":"k","value":{"base64":"AAEC/w=="},"timestamp":1700000000000})"
+    "\n";
+
+TEST_CASE("mirror dir -> dir: every record identical (key null/empty, binary, headers, timestamps); a rerun copies only what is new") {
+  TempDir tmp;
+  std::string a = tmp.Join("a"), b = tmp.Join("b");
+  OkIn(a, {"topic", "create", "t", "--partitions", "3", "--compression", "zstd", "--retention", "-1"});
+  OkIn(a, {"produce", "t", "--format", "json", "-p", "1"}, kTrickyRecords);
+  std::string lines;
+  for (int i = 0; i < 2000; ++i) lines += "k" + std::to_string(i % 7) + ":v" + std::to_string(i) + "\n";
+  OkIn(a, {"produce", "t", "-K", ":"}, lines);
+
+  RunResult plan = Klog({"mirror", a, b, "--dry-run", "--json"});
+  REQUIRE(plan.exit_code == 0);
+  CHECK(plan.out.find("\"records\":2003") != std::string::npos);
+  CHECK(plan.out.find("\"create_topic\":true") != std::string::npos);
+  CHECK_FALSE(Exists(b));  // a dry run writes nothing
+
+  RunResult r = Klog({"mirror", a, b});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err == "");  // no terminal: no progress
+  CHECK(Records(b, "t", 3) == Records(a, "t", 3));
+  std::string config = OkIn(b, {"topic", "describe", "t", "--json"});
+  CHECK(config.find("\"partitions\":3") != std::string::npos);
+  CHECK(config.find("\"compression\":\"zstd\"") != std::string::npos);
+  CHECK(config.find("\"retention_ms\":-1") != std::string::npos);
+
+  OkIn(a, {"produce", "t", "-p", "2", "new"});
+  RunResult again = Klog({"mirror", a, b, "--dry-run", "--json"});
+  CHECK(again.out.find("\"records\":1") != std::string::npos);
+  REQUIRE(Klog({"mirror", a, b}).exit_code == 0);
+  CHECK(Records(b, "t", 3) == Records(a, "t", 3));
+  REQUIRE(Klog({"mirror", a, b}).exit_code == 0);  // nothing new: nothing twice
+  CHECK(Records(b, "t", 3) == Records(a, "t", 3));
+}
+
+TEST_CASE("mirror: a source whose oldest records are gone keeps its offsets on a new target") {
+  TempDir tmp;
+  std::string a = tmp.Join("a"), b = tmp.Join("b");
+  OkIn(a, {"topic", "create", "t", "--segment-bytes", "4096", "--retention", "1h"});
+  // Records from 1970: retention deletes their segments once the log rolls.
+  std::string old;
+  for (int i = 0; i < 200; ++i) old += R"({"value":")" + std::string(100, 'o') + R"(","timestamp":)" +
+                                       std::to_string(1000 + i) + "}\n";
+  OkIn(a, {"produce", "t", "--format", "json"}, old);
+  OkIn(a, {"retention"});
+  std::string fresh;
+  for (int i = 0; i < 50; ++i) fresh += "fresh" + std::to_string(i) + "\n";
+  OkIn(a, {"produce", "t"}, fresh);
+  std::string described = OkIn(a, {"topic", "describe", "t", "--json"});
+  REQUIRE(described.find("\"start_offset\":0,") == std::string::npos);  // the source starts past 0 now
+
+  RunResult r = Klog({"mirror", a, b});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(Records(b, "t", 1) == Records(a, "t", 1));
+  CHECK(OkIn(b, {"consume", "t", "-n", "1", "--format", "%o\\n"}) == OkIn(a, {"consume", "t", "-n", "1", "--format", "%o\\n"}));
+  CHECK(OkIn(b, {"verify"}).find("OK") != std::string::npos);
+}
+
+TEST_CASE("mirror refuses a target holding other records, or other partitions, before copying anything") {
+  TempDir tmp;
+  std::string a = tmp.Join("a"), b = tmp.Join("b"), c = tmp.Join("c");
+  OkIn(a, {"topic", "create", "t", "--partitions", "2"});
+  OkIn(a, {"topic", "create", "u"});
+  OkIn(a, {"produce", "t", "-p", "0", "a0", "a1"});
+  OkIn(a, {"produce", "t", "-p", "1", "b0"});
+  OkIn(a, {"produce", "u", "u0"});
+  // Target t partition 1 holds a record of its own at offset 0.
+  OkIn(b, {"topic", "create", "t", "--partitions", "2"});
+  OkIn(b, {"produce", "t", "-p", "1", "mine"});
+  RunResult r = Klog({"mirror", a, b});
+  CHECK_KLOG_ERROR(r, 1, "target topic 't' partition 1 holds a record at offset 0 that differs from the source's");
+  CHECK_FALSE(Exists(b + "/topics/u"));  // nothing copied, not even the other topic
+  CHECK(OkIn(b, {"consume", "t", "-p", "0"}) == "");
+
+  // More records than the source has.
+  OkIn(b, {"produce", "t", "-p", "0", "x", "y", "z"});
+  CHECK_KLOG_ERROR(Klog({"mirror", a, b, "--topic", "t"}), 1, "target topic 't' partition 0 holds records up to offset 2 but the source ends at 2");
+
+  OkIn(c, {"topic", "create", "t", "--partitions", "3"});
+  CHECK_KLOG_ERROR(Klog({"mirror", a, c, "--topic", "t"}), 1,
+                   "target topic 't' has 3 partitions and the source's 2: records could not keep their partitions");
+}
+
+TEST_CASE("mirror: bad input is one line and the documented exit code, nothing written") {
+  TempDir tmp;
+  std::string a = tmp.Join("a"), b = tmp.Join("b"), file = tmp.Join("file");
+  OkIn(a, {"topic", "create", "t"});
+  OkIn(a, {"produce", "t", "v"});
+  WriteAll(file, "not a directory");
+  CHECK_KLOG_ERROR(Klog({"mirror", a, b, "--topic", "nope"}), 1, "source: unknown topic 'nope'");
+  CHECK_KLOG_ERROR(Klog({"mirror", a, b, "--group", "nope"}), 1, "source: unknown group 'nope'");
+  CHECK_KLOG_ERROR(Klog({"mirror", a, file}), 1, "is not a directory");
+  CHECK_KLOG_ERROR(Klog({"mirror", tmp.Join("missing"), b}), 1, "does not exist");
+  CHECK_KLOG_ERROR(Klog({"mirror", a, a + "/"}), 2, "SOURCE and TARGET are the same place");
+  CHECK_KLOG_ERROR(Klog({"mirror", a, "kafka://"}), 2, "TARGET 'kafka://': no brokers after kafka://");
+  CHECK_KLOG_ERROR(Klog({"mirror", a, ""}), 2, "TARGET an empty location");
+  CHECK_KLOG_ERROR(Klog({"mirror", a, b, "--json"}), 2, "--json needs --dry-run");
+  CHECK_KLOG_ERROR(Klog({"mirror", a, b, "-X", "client.id=x"}), 2, "neither SOURCE nor TARGET is kafka://");
+  CHECK_KLOG_ERROR(Klog({"--dir", a, "mirror", a, b}), 2, "mirror names both sides itself");
+  CHECK_KLOG_ERROR(Klog({"mirror", a, b, "--topic", "b/d"}), 2, "--topic: ");
+  CHECK_FALSE(Exists(b));
+  CHECK(ReadAll(file) == "not a directory");
+}
+
+TEST_CASE("mirror --group: offsets copied as they are; consume -g on the target goes on exactly there; refused while the group lives there") {
+  TempDir tmp;
+  std::string a = tmp.Join("a"), b = tmp.Join("b");
+  OkIn(a, {"topic", "create", "t", "--partitions", "2"});
+  OkIn(a, {"produce", "t", "-p", "0", "0a", "0b", "0c"});
+  OkIn(a, {"produce", "t", "-p", "1", "1a", "1b"});
+  OkIn(a, {"offset", "commit", "-g", "g", "t:0=2", "t:1=1"});
+  REQUIRE(Klog({"mirror", a, b, "--group", "g"}).exit_code == 0);
+  std::string shown = OkIn(b, {"offset", "show", "-g", "g", "--json"});
+  CHECK(shown.find(R"("topic":"t","partition":0,"current_offset":2)") != std::string::npos);
+  CHECK(shown.find(R"("topic":"t","partition":1,"current_offset":1)") != std::string::npos);
+  std::string rest = OkIn(b, {"consume", "-g", "g", "t", "--format", "%p:%v\\n"});
+  CHECK(rest.find("0:0c\n") != std::string::npos);
+  CHECK(rest.find("1:1b\n") != std::string::npos);
+  CHECK(Lines(rest).size() == 2);
+
+  // A live member of the group on the target: exit 3, nothing changed.
+  std::string out = tmp.Join("member.out"), err = tmp.Join("member.err");
+  KlogProcess member({"--dir", b, "consume", "-g", "g", "t", "-f"}, {}, out, err);
+  REQUIRE(WaitFor([&] { return OkIn(b, {"group", "describe", "g"}).find("Stable") != std::string::npos; }, 10000));
+  OkIn(a, {"offset", "commit", "-g", "g", "t:0=0"});
+  CHECK_KLOG_ERROR(Klog({"mirror", a, b, "--group", "g"}), 3, "group 'g' has live members on the target");
+  member.Signal(SIGTERM);
+  CHECK(member.Wait(10000) == 0);
+  CHECK(OkIn(b, {"offset", "show", "-g", "g", "--json"}).find(R"("partition":0,"current_offset":3)") != std::string::npos);
+}
+
+TEST_CASE("mirror -f copies new records until SIGTERM, then exits 0 with everything read written") {
+  TempDir tmp;
+  std::string a = tmp.Join("a"), b = tmp.Join("b");
+  OkIn(a, {"topic", "create", "t", "--partitions", "2"});
+  OkIn(a, {"produce", "t", "first"});
+  KlogProcess follower({"mirror", a, b, "-f"}, {}, tmp.Join("f.out"), tmp.Join("f.err"));
+  REQUIRE(WaitFor([&] { return Exists(b + "/topics/t") && Records(b, "t", 2) == Records(a, "t", 2); }, 10000));
+  for (int i = 0; i < 20; ++i) OkIn(a, {"produce", "t", "-k", std::to_string(i), "v" + std::to_string(i)});
+  CHECK(WaitFor([&] { return Records(b, "t", 2) == Records(a, "t", 2); }, 10000));
+  REQUIRE(WaitFor([&] { return follower.Catches(SIGTERM); }, 5000));
+  follower.Signal(SIGTERM);
+  CHECK(follower.Wait(10000) == 0);
+  CHECK(ReadOrEmpty(tmp.Join("f.err")) == "");
+  CHECK(Records(b, "t", 2) == Records(a, "t", 2));
+}
+
+TEST_CASE("mirror killed with -9 at random moments, 50 times, then rerun: the target equals the source, nothing twice or skipped") {
+  TempDir tmp;
+  std::string a = tmp.Join("a"), b = tmp.Join("b");
+  OkIn(a, {"topic", "create", "t", "--partitions", "4"});
+  std::mt19937 rng(20261207);
+  int killed_mid_copy = 0;
+  for (int round = 0; round < 50; ++round) {
+    // Records in flight: the source grows before every run.
+    std::string lines;
+    for (int i = 0; i < 20000; ++i) lines += "key" + std::to_string(i % 101) + ":r" + std::to_string(round) + "." + std::to_string(i) + "\n";
+    OkIn(a, {"produce", "t", "-K", ":"}, lines);
+    KlogProcess m({"mirror", a, b}, {}, tmp.Join("m.out"), tmp.Join("m.err"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(1, 20)(rng)));
+    m.Signal(SIGKILL);
+    int rc = m.Wait(10000);
+    if (rc == 128 + SIGKILL) ++killed_mid_copy;
+    else CHECK(rc == 0);
+  }
+  MESSAGE(killed_mid_copy << " of 50 runs were killed before they finished");
+  CHECK(killed_mid_copy >= 10);  // the kills did land inside copies
+  RunResult last = Klog({"mirror", a, b});
+  INFO(last.err);
+  REQUIRE(last.exit_code == 0);
+  CHECK(Records(b, "t", 4) == Records(a, "t", 4));
+  CHECK(OkIn(b, {"verify"}).find("DAMAGED") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace klog::testing
