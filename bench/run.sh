@@ -321,7 +321,54 @@ consume_row() {
 }
 consume_row "consume $(commas $n100) × 100 B to a pipe" t100 "$n100" "$bytes100"
 consume_row "consume $(commas $n1k) × 1 KiB to a pipe" t1k "$n1k" "$bytes1k"
+
+# ---------------------------------------------------------------- mirror
+# klog mirror of the 100 B topic into a fresh directory vs `cp -r` of the
+# topic's files (the least a copy can cost).
+label="mirror $(commas $n100) × 100 B, directory → directory"
+say "$label"
+seg100=$(find "$work/data/topics/t100" -name '*.log' 2>/dev/null | sort | tr '\n' ' ')
+if [ -d "$work/data/topics/t100" ] && bench "$label" "rm -rf $work/mdst && warm $seg100" \
+     "'$klog' mirror $work/data $work/mdst --topic t100" "rm -rf $work/cpdst && warm $seg100" \
+     "cp -r $work/data/topics/t100 $work/cpdst"; then
+  ratio=$(calc "$BT / $KT")
+  row "$label" "$(fmt_rec "$n100" "$KT"), $(fmt_mb "$bytes100" "$KT")" \
+      "\`cp -r\` of the topic: $(fmt_mb "$(logbytes "$work/cpdst")" "$BT") of segments" \
+      "$(fmt_ge "$ratio")" "≥ 0.5" "$(met ge "$ratio" 0.5)"
+else
+  fail_row "$label"
+fi
+rm -rf "$work/mdst" "$work/cpdst"
 K topic delete t100 >/dev/null 2>&1
+
+# A record produced on the source, to the moment `consume -f` on the
+# mirror's target prints it: mirror -f plus the target's follower.
+label="produce → mirror -f → consume -f on the target, one record at a time"
+say "$label"
+mp99=() mp50=()
+mir_ok=1
+for ((i = 1; i <= reps; i++)); do
+  rm -rf "$work/mlat"
+  fresh_topic mlat && "$klog" --dir "$work/mlat" topic create mlat >/dev/null || { mir_ok=0; break; }
+  if ! "$lat_drv" --count "$lat_count" --writer "exec '$klog' --dir '$work/data' produce mlat" \
+       --reader "'$klog' mirror '$work/data' '$work/mlat' --topic mlat -f & exec '$klog' --dir '$work/mlat' consume mlat -f -o end --format '%v\\n'" \
+       >"$work/lat.out"; then
+    mir_ok=0; break
+  fi
+  read -r a b _ <"$work/lat.out"; mp50+=("$a"); mp99+=("$b")
+  pkill -f "mirror $work/data $work/mlat" 2>/dev/null
+done
+if [ "$mir_ok" = 1 ]; then
+  m50=$(median "${mp50[@]}") m99=$(median "${mp99[@]}")
+  say "  p50 ${mp50[*]} µs, p99 ${mp99[*]} µs"
+  row "$label ($lat_count records)" "p50 $(fmt %.0f "$m50") µs, p99 $(fmt %.0f "$m99") µs" "—" "—" "p99 ≤ 10 ms" \
+      "$(met le "$m99" 10000)"
+else
+  fail_row "$label"
+fi
+pkill -f "mirror $work/data $work/mlat" 2>/dev/null
+K topic delete mlat >/dev/null 2>&1
+rm -rf "$work/mlat"
 K topic delete t1k >/dev/null 2>&1
 
 # ---------------------------------------------------------------- latency
