@@ -141,7 +141,7 @@ void AddMirrorCommand(CLI::App& app, Globals& g, Action& action) {
   auto* sub = app.add_subcommand(
       "mirror",
       "Copy topics (and group offsets) between a data\ndirectory and a Kafka cluster, keeping offsets\n"
-      "Example: klog mirror ~/.local/share/klog \\\n  kafka://broker:9092 --topic events --group billing");
+      "Example: klog mirror ~/.local/share/klog \\\n  kafka://broker:9092 --topic events");
   sub->add_option("SOURCE", f->source, "A data directory or kafka://HOST:PORT[,...]")->required();
   sub->add_option("TARGET", f->target, "A data directory or kafka://HOST:PORT[,...]")->required();
   sub->add_option("--topic", f->topics, "Mirror this topic (repeatable; default: all)")->type_name("TOPIC");

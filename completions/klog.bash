@@ -16,7 +16,7 @@
 # Subcommands of a command path ("" is klog itself).
 _klog_subcommands() {
     case $1 in
-        "") echo "topic produce consume group offset verify dump retention" ;;
+        "") echo "topic produce consume group offset verify dump retention mirror" ;;
         topic) echo "create list describe alter delete" ;;
         group) echo "list describe delete" ;;
         offset) echo "reset show history commit" ;;
@@ -44,6 +44,7 @@ _klog_flags() {
         verify) echo "-h --help --repair --json" ;;
         dump) echo "-h --help -p --partition -o --offset -n --max-batches --records --json" ;;
         retention) echo "-h --help --dry-run --json" ;;
+        mirror) echo "-h --help --topic --group -f --follow --dry-run --json" ;;
         *) echo "-h --help" ;;
     esac
 }
@@ -61,11 +62,13 @@ _klog_value_flags() {
         "offset show" | "offset commit") echo "-g --group" ;;
         "offset history") echo "-g --group -n --last" ;;
         dump) echo "-p --partition -o --offset -n --max-batches" ;;
+        mirror) echo "--topic --group" ;;
     esac
 }
 
 # What the positional arguments of a command path are: "topic" (one topic),
-# "topics" (any number), "group", "offsets" (TOPIC:PARTITION=OFFSET), or
+# "topics" (any number), "group", "offsets" (TOPIC:PARTITION=OFFSET),
+# "locations" (mirror's SOURCE and TARGET: directories, or kafka://...), or
 # nothing.
 _klog_positional() {
     case $1 in
@@ -73,6 +76,7 @@ _klog_positional() {
         consume | verify | retention) echo topics ;;
         "group describe" | "group delete") echo group ;;
         "offset commit") echo offsets ;;
+        mirror) echo locations ;;
     esac
 }
 
@@ -257,6 +261,7 @@ _klog() {
                 topic) ((npos == 0)) && mapfile -t cands < <(_klog_names "$dir" topics) ;;
                 topics) mapfile -t cands < <(_klog_names "$dir" topics) ;;
                 group) ((npos == 0)) && mapfile -t cands < <(_klog_names "$dir" groups) ;;
+                locations) ((npos < 2)) && mapfile -t cands < <(compgen -d -- "$cur") && mode=dirs ;;
                 offsets)
                     if [[ $cur != *:* ]]; then
                         mapfile -t cands < <(_klog_names "$dir" topics)

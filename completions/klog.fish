@@ -16,7 +16,7 @@
 function __klog_subcommands --argument-names cmdpath
     switch "$cmdpath"
         case ''
-            printf '%s\n' topic produce consume group offset verify dump retention
+            printf '%s\n' topic produce consume group offset verify dump retention mirror
         case topic
             printf '%s\n' create list describe alter delete
         case group
@@ -48,6 +48,8 @@ function __klog_value_flags --argument-names cmdpath
             printf '%s\n' -g --group -n --last
         case dump
             printf '%s\n' -p --partition -o --offset -n --max-batches
+        case mirror
+            printf '%s\n' --topic --group
     end
 end
 
@@ -173,6 +175,7 @@ complete -c klog -n '__klog_first_arg ""' -a offset -d "Show, rewind, commit, un
 complete -c klog -n '__klog_first_arg ""' -a verify -d 'Check checksums and indexes'
 complete -c klog -n '__klog_first_arg ""' -a dump -d 'Show a partition batch by batch'
 complete -c klog -n '__klog_first_arg ""' -a retention -d 'Delete segments past retention now'
+complete -c klog -n '__klog_first_arg ""' -a mirror -d 'Copy topics and group offsets, keeping offsets'
 complete -c klog -n '__klog_is ""' -l version -d 'Print the version'
 complete -c klog -n '__klog_is ""' -l dir -x -a '(__fish_complete_directories (commandline -ct) "")' -d 'Data directory'
 complete -c klog -n '__klog_is ""' -s b -l brokers -x -d 'Kafka cluster HOST:PORT[,...] instead of a directory'
@@ -287,3 +290,11 @@ complete -c klog -n "__klog_is dump" -l json -d 'One JSON object per batch'
 complete -c klog -n '__klog_any_arg retention' -a '(__klog_topics)' -d Topic
 complete -c klog -n "__klog_is retention" -l dry-run -d 'Only show what would be deleted'
 complete -c klog -n "__klog_is retention" -l json -d 'One JSON document'
+
+# klog mirror SOURCE TARGET: directories (or kafka://HOST:PORT, typed)
+complete -c klog -n '__klog_any_arg mirror' -a '(__fish_complete_directories)'
+complete -c klog -n "__klog_is mirror" -l topic -x -d 'Mirror this topic'
+complete -c klog -n "__klog_is mirror" -l group -x -d "Copy this group's offsets"
+complete -c klog -n "__klog_is mirror" -s f -l follow -d 'Keep copying new records'
+complete -c klog -n "__klog_is mirror" -l dry-run -d 'Only print the plan'
+complete -c klog -n "__klog_is mirror" -l json -d 'With --dry-run: the plan as JSON'

@@ -395,7 +395,7 @@ TEST_CASE("completions find the default data directory: $KLOG_DIR, else $XDG_DAT
 TEST_CASE("completions with the cluster options: no directory names on a cluster, global values skipped") {
   Fixture f;
   const std::set<std::string> subcommands = {"topic", "produce", "consume", "group",
-                                             "offset", "verify", "dump", "retention"};
+                                             "offset", "verify", "dump", "retention", "mirror"};
   const std::set<std::string> topics = {"events", "metrics.v2"};
   const std::set<std::string> properties = {"security.protocol=", "sasl.mechanism=",  "sasl.username=",
                                             "sasl.password=",     "ssl.ca.location=", "client.id="};
