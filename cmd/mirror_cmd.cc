@@ -118,6 +118,7 @@ int Run(const Globals& g, const MirrorFlags& f) {
   options.follow = f.follow;
   auto plan = mirror::PlanMirror(*from, *to, options);
   if (!plan.ok()) return Fail(plan.status());
+  for (const auto& w : plan->warnings) Warn(g, "warning: " + w);
   if (f.dry_run) return PrintAndExit(f.json ? PlanJson(*plan) : PlanTable(*plan));
 
   const std::atomic<bool>* stop = backend::CatchStopSignals();

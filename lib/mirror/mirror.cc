@@ -161,26 +161,37 @@ Result<MirrorPlan> PlanMirror(backend::Backend& source, backend::Backend& target
   }
   const bool can_start = target.kind() == backend::Backend::Kind::kDirectory;
   for (const auto& name : topics) {
-    auto config = source.LoadTopic(name);
-    if (!config.ok()) return config.status().WithContext("source");
-    TopicPlan tp{name, *config, false, {}};
-    auto existing = target.LoadTopic(name);
-    std::vector<backend::PartitionStats> target_parts;
-    if (existing.ok()) {
-      if (existing->partitions != config->partitions)
-        return Status::InvalidArgument("target topic '" + name + "' has " + std::to_string(existing->partitions) +
-                                       " partitions and the source's " + std::to_string(config->partitions) +
-                                       ": records could not keep their partitions");
-      auto d = target.DescribeTopic(name);
-      if (!d.ok()) return d.status().WithContext("target");
-      target_parts = std::move(d).value();
-    } else if (existing.status().code() == Code::kNotFound) {
-      tp.create = true;
-    } else {
-      return existing.status().WithContext("target");
-    }
+    // Partition counts and ranges come from DescribeTopic (offsets only: on
+    // a cluster, metadata and watermarks); the source's settings are read
+    // only for a topic the target lacks.
     auto source_parts = source.DescribeTopic(name);
     if (!source_parts.ok()) return source_parts.status().WithContext("source");
+    const int partitions = static_cast<int>(source_parts->size());
+    TopicPlan tp{name, {}, false, {}};
+    tp.config.partitions = partitions;
+    auto target_parts = target.DescribeTopic(name);
+    if (target_parts.ok()) {
+      if (static_cast<int>(target_parts->size()) != partitions)
+        return Status::InvalidArgument("target topic '" + name + "' has " + std::to_string(target_parts->size()) +
+                                       " partitions and the source's " + std::to_string(partitions) +
+                                       ": records could not keep their partitions");
+    } else if (target_parts.status().code() == Code::kNotFound) {
+      tp.create = true;
+      target_parts = std::vector<backend::PartitionStats>{};
+      auto config = source.LoadTopic(name);
+      if (config.ok()) {
+        tp.config = *config;
+      } else if (config.status().code() == Code::kNotFound) {
+        return config.status().WithContext("source");
+      } else {
+        // The offsets are what must be kept; settings a cluster would not
+        // tell are klog's defaults then, and the user hears so.
+        plan.warnings.push_back("the settings of source topic '" + name + "' could not be read (" +
+                                config.status().message() + "): the target topic gets klog's defaults");
+      }
+    } else {
+      return target_parts.status().WithContext("target");
+    }
     for (const auto& sp : *source_parts) {
       PartitionFacts f;
       f.topic = name;
@@ -188,7 +199,7 @@ Result<MirrorPlan> PlanMirror(backend::Backend& source, backend::Backend& target
       f.source_start = sp.start_offset;
       f.source_end = sp.end_offset;
       f.target_exists = !tp.create;
-      for (const auto& t : target_parts)
+      for (const auto& t : *target_parts)
         if (t.partition == sp.partition) f.target_start = t.start_offset, f.target_end = t.end_offset;
       int64_t last = f.target_end - 1;
       if (f.target_end > f.target_start && last >= f.source_start && last < f.source_end) {

@@ -40,6 +40,7 @@ struct GroupOffsets {
 struct MirrorPlan {
   std::vector<TopicPlan> topics;
   std::vector<GroupOffsets> groups;
+  std::vector<std::string> warnings;  // for stderr: what the plan had to make do without
   int64_t records() const;
 };
 
