@@ -1,5 +1,7 @@
 #include "kafka/kafka_backend.h"
 
+#include "kafka/kafka_group_consumer.h"
+
 namespace klog::kafka {
 namespace {
 
@@ -37,9 +39,9 @@ Result<std::unique_ptr<backend::RecordProducer>> KafkaBackend::OpenProducer(cons
 Status KafkaBackend::Consume(const backend::ConsumeOptions&, backend::RecordSink&, const std::atomic<bool>*) {
   return NotYet("consume");
 }
-Status KafkaBackend::ConsumeGroup(const backend::GroupConsumeOptions&, backend::RecordSink&,
-                                  const std::atomic<bool>*) {
-  return NotYet("consume -g");
+Status KafkaBackend::ConsumeGroup(const backend::GroupConsumeOptions& options, backend::RecordSink& sink,
+                                  const std::atomic<bool>* stop) {
+  return kafka::ConsumeGroup(conn_, options, sink, stop);
 }
 
 Result<std::vector<std::string>> KafkaBackend::ListGroups() { return NotYet("group list"); }
