@@ -1,4 +1,4 @@
-// consume -g on a Kafka cluster (librdkafka's mock, in this process): real
+// consume -g on a Kafka cluster (librdkafka's mock, klog-mock-cluster): real
 // klog members and kcat as the independent producer. Proves issue 17's
 // group properties: every record once, exclusive and balanced partitions,
 // resume at the committed offsets after kill -9, --exec at least once, the
@@ -50,8 +50,8 @@ size_t Count(const std::vector<std::string>& files) {
 
 TEST_CASE("consume -g on a cluster: one run reads everything once, the next run gets only what is new (cron)") {
   if (!HaveKcat()) return;
-  InProcessCluster c;
-  REQUIRE(c.ok());
+  Cluster c;
+  REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
   KcatProduce(c.bootstrap(), "t", Numbered("a", 0, 40));
   RunResult r = RunKlog(GroupArgs(c.bootstrap(), "agg", {"t", "--format", kFormat}));
@@ -75,8 +75,8 @@ TEST_CASE("consume -g on a cluster: one run reads everything once, the next run 
 
 TEST_CASE("consume -g -n N on a cluster commits exactly N") {
   if (!HaveKcat()) return;
-  InProcessCluster c;
-  REQUIRE(c.ok());
+  Cluster c;
+  REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
   KcatProduce(c.bootstrap(), "t", Numbered("a", 0, 30));
   RunResult r = RunKlog(GroupArgs(c.bootstrap(), "g", {"t", "--format", kFormat, "-n", "11"}));
@@ -91,8 +91,8 @@ TEST_CASE("consume -g -n N on a cluster commits exactly N") {
 
 TEST_CASE("consume -g on a cluster: members share the partitions, each record once, exclusive and balanced") {
   if (!HaveKcat()) return;
-  InProcessCluster c;
-  REQUIRE(c.ok());
+  Cluster c;
+  REQUIRE_MESSAGE(c.ok(), c.error());
   TempDir dir;
   for (int k : {1, 3, 4}) {
     CAPTURE(k);
@@ -112,12 +112,7 @@ TEST_CASE("consume -g on a cluster: members share the partitions, each record on
       members.push_back(std::make_unique<KlogProcess>(args, std::map<std::string, std::string>{}, outs[i],
                                                       outs[i] + ".err"));
     }
-    // The mock fails the first generation's SyncGroup of a group joined by
-    // several members at once and hands out partitions again 3 s later;
-    // it also refuses the commit of a revoke during a rebalance (Kafka
-    // takes it), so records read in that first generation come twice.
-    // Written once the group has settled, each must come once.
-    std::this_thread::sleep_for(std::chrono::milliseconds(k > 1 ? 7500 : 3500));
+    WaitGroupSettled(k);
     std::string prefix = "v" + std::to_string(k) + "-";
     KcatProduce(c.bootstrap(), topic, Numbered(prefix, 0, 200));
     REQUIRE_MESSAGE(WaitFor([&] { return Count(outs) >= 200; }, 30000), Count(outs));
@@ -154,8 +149,8 @@ TEST_CASE("consume -g on a cluster: members share the partitions, each record on
 
 TEST_CASE("consume -g on a cluster: after kill -9 of a member its partitions resume at the committed offsets") {
   if (!HaveKcat()) return;
-  InProcessCluster c;
-  REQUIRE(c.ok());
+  Cluster c;
+  REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
   TempDir dir;
   std::vector<std::string> outs = {dir.path() + "/a", dir.path() + "/b"};
@@ -165,6 +160,7 @@ TEST_CASE("consume -g on a cluster: after kill -9 of a member its partitions res
     for (const auto& a : GroupArgs(c.bootstrap(), "g", {"t", "-f", "--format", kFormat})) args.push_back(a);
     m.push_back(std::make_unique<KlogProcess>(args, std::map<std::string, std::string>{}, out, out + ".err"));
   }
+  WaitGroupSettled(2);
   KcatProduce(c.bootstrap(), "t", Numbered("a", 0, 100));
   REQUIRE(WaitFor([&] { return Count(outs) >= 100; }, 30000));
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // past the commit interval
@@ -184,8 +180,8 @@ TEST_CASE("consume -g on a cluster: after kill -9 of a member its partitions res
 
 TEST_CASE("consume -g --exec on a cluster: every record at least once across kill -9") {
   if (!HaveKcat()) return;
-  InProcessCluster c;
-  REQUIRE(c.ok());
+  Cluster c;
+  REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
   TempDir dir;
   std::string done = dir.path() + "/done";
@@ -220,8 +216,8 @@ TEST_CASE("consume -g --exec on a cluster: every record at least once across kil
 
 TEST_CASE("consume -g on a cluster stops at the end as of start while kcat keeps writing") {
   if (!HaveKcat()) return;
-  InProcessCluster c;
-  REQUIRE(c.ok());
+  Cluster c;
+  REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
   KcatProduce(c.bootstrap(), "t", Numbered("a", 0, 50));
   TempDir dir;
@@ -244,8 +240,8 @@ TEST_CASE("consume -g on a cluster stops at the end as of start while kcat keeps
 
 TEST_CASE("consume -g on a cluster: the coordinator down for a while; down for good ends within --timeout") {
   if (!HaveKcat()) return;
-  InProcessCluster c;
-  REQUIRE(c.ok());
+  Cluster c;
+  REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
   for (int p = 0; p < 4; ++p) c.Leader("t", p, 1);
   c.Coordinator("co", 3);
