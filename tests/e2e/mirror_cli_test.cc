@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "e2e/cli_fixture.h"
+#include "support/skip.h"
 
 namespace klog::testing {
 namespace {
@@ -114,6 +115,28 @@ TEST_CASE("mirror: a source whose oldest records are gone keeps its offsets on a
   CHECK(Records(b, "t", 1) == Records(a, "t", 1));
   CHECK(OkIn(b, {"consume", "t", "-n", "1", "--format", "%o\\n"}) == OkIn(a, {"consume", "t", "-n", "1", "--format", "%o\\n"}));
   CHECK(OkIn(b, {"verify"}).find("OK") != std::string::npos);
+}
+
+TEST_CASE("mirror on a terminal redraws its progress on stderr in place; -q silences it") {
+  TempDir tmp;
+  std::string a = tmp.Join("a");
+  OkIn(a, {"topic", "create", "t"});
+  std::string lines;
+  for (int i = 0; i < 50000; ++i) lines += "record " + std::to_string(i) + "\n";
+  OkIn(a, {"produce", "t"}, lines);
+  // script(1) gives klog a terminal.
+  RunResult tty = RunShell("script -qec 'klog mirror " + a + " " + tmp.Join("b") + "' /dev/null", {});
+  if (tty.exit_code == 127) {
+    Skip("script(1) is not installed: mirror's progress on a terminal was not checked");
+    return;
+  }
+  REQUIRE(tty.exit_code == 0);
+  CHECK(tty.out.find("\rklog: mirror: 50000 records, ") != std::string::npos);
+  CHECK(tty.out.find(" records/s") != std::string::npos);
+  RunResult quiet = RunShell("script -qec 'klog -q mirror " + a + " " + tmp.Join("c") + "' /dev/null", {});
+  REQUIRE(quiet.exit_code == 0);
+  CHECK(quiet.out == "");
+  CHECK(Records(tmp.Join("c"), "t", 1) == Records(a, "t", 1));
 }
 
 TEST_CASE("mirror refuses a target holding other records, or other partitions, before copying anything") {
