@@ -245,8 +245,13 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms, std:
   KLOG_RETURN_IF_ERROR(ParseBatchHeader(batch.data(), h));
   os::FileLock lock;
   KLOG_RETURN_IF_ERROR(Lock(lock));
-  KLOG_RETURN_IF_ERROR(CheckDir());
-  if (!StateCurrent()) KLOG_RETURN_IF_ERROR(Refresh(nullptr, true));
+  // The directory is checked once per batch, after the write. Before it,
+  // StateCurrent's stat of the active segment vouches for it: its path
+  // still names the file we hold open, which only our directory holds.
+  if (!StateCurrent()) {
+    KLOG_RETURN_IF_ERROR(CheckDir());
+    KLOG_RETURN_IF_ERROR(Refresh(nullptr, true));
+  }
 
   bool too_big = size_ > 0 && size_ + batch.size() > config_.segment_bytes;
   bool too_old = size_ > 0 && now_ms - first_ts_ > config_.segment_ms;

@@ -25,7 +25,9 @@
 //
 // Deletion: the writer remembers which directory (device, inode) it opened;
 // if the path names another or none (the topic was deleted, perhaps created
-// again), Append fails saying so, checked before and after each write.
+// again), Append fails saying so: checked before each write (through the
+// active segment's identity, or the directory's when that changed) and
+// after it.
 #pragma once
 
 #include <cstdint>

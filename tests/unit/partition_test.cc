@@ -10,6 +10,7 @@
 #include "log/partition_writer.h"
 #include "log/retention.h"
 #include "log/segment_name.h"
+#include "os/file.h"
 #include "support/log_util.h"
 #include "support/temp_dir.h"
 
@@ -503,5 +504,33 @@ TEST_CASE("--fsync batch can leave each batch's sync to the caller, for the segm
     w.reset();  // the writer's own descriptors are gone; the syncs' stay open
     for (auto& s : later) CHECK(s.Run().ok());
     CHECK(ReadValues(dir.path()) == std::vector<std::string>{"small", std::string(10000, 'B')});
+  }
+}
+
+// A writer checks its directory after each write, and before it by the
+// active segment's identity (StateCurrent) or, when that changed, by the
+// directory itself: a batch never lands in a directory that replaced the
+// one it opened, and one that landed in a deleted directory is an error.
+TEST_CASE("a writer whose partition directory was moved away, or replaced, appends nothing and says so") {
+  for (bool replaced : {false, true}) {
+    CAPTURE(replaced);
+    TempDir tmp;
+    const std::string dir = tmp.Join("p");
+    REQUIRE(klog::os::MakeDir(dir).ok());
+    auto w = OpenWriter(dir, Config());
+    AppendValues(*w, {"a", "b"}, kT0);
+    REQUIRE(klog::os::Rename(dir, tmp.Join("trash")).ok());
+    if (replaced) {
+      REQUIRE(klog::os::MakeDir(dir).ok());
+      AppendValues(*OpenWriter(dir, Config()), {"new"}, kT0);
+    }
+    std::string batch = MakeBatch({"c"}, kT0);
+    auto r = w->Append(batch, kT0);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kNotFound);
+    CHECK(r.status().message().find("the topic was deleted while this command was writing to it") !=
+          std::string::npos);
+    CHECK(ReadValues(tmp.Join("trash")) == std::vector<std::string>{"a", "b"});
+    if (replaced) CHECK(ReadValues(dir) == std::vector<std::string>{"new"});
   }
 }
