@@ -50,8 +50,6 @@ Result<OneRecord> ReadOne(backend::Backend& b, const std::string& topic, int par
   return r;
 }
 
-std::string Quoted(const std::string& what, const std::string& name) { return what + " '" + name + "'"; }
-
 // Records go from the source's consumer to one target producer per topic.
 // The offset of each record is checked against the one it must get, and
 // what the target reports written against that too: offsets stay identical.
