@@ -64,6 +64,8 @@ int Run(const Globals& g, const ProduceFlags& f) {
     so.headers.push_back(std::move(*header));
   }
   so.linger_ms = ParseFlag("--linger", util::ParseDurationMs(f.linger));
+  po.linger_ms = so.linger_ms;
+  po.warn = [&g](const std::string& message) { Warn(g, message); };
 
   if (f.values.empty()) {
     // Before the producer starts its threads: they inherit the mask, so a

@@ -20,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,12 @@ struct ProducerOptions {
   std::optional<int> zstd_level;     // else the topic's compression level
   size_t batch_bytes = 1 << 20;     // per partition: flush when one batch holds this much
   size_t max_record_bytes = 1 << 20;
+  // --linger: on a cluster, librdkafka's linger.ms (a directory's producer
+  // lingers in backend/produce_stream instead).
+  int64_t linger_ms = 0;
+  // Told, for stderr, when an option has no meaning on this backend (--fsync
+  // on a cluster); may be empty.
+  std::function<void(const std::string&)> warn;
 };
 
 using record::WrittenRun;

@@ -1,6 +1,7 @@
 #include "kafka/kafka_backend.h"
 
 #include "kafka/kafka_group_consumer.h"
+#include "kafka/kafka_producer.h"
 
 namespace klog::kafka {
 namespace {
@@ -32,9 +33,14 @@ Status KafkaBackend::StartEmptyPartitionAt(const std::string& topic, int partiti
                               ": a Kafka partition's offsets start where the cluster says; they cannot be set");
 }
 
-Result<std::unique_ptr<backend::RecordProducer>> KafkaBackend::OpenProducer(const std::string&,
-                                                                            const backend::ProducerOptions&) {
-  return NotYet("produce");
+Result<std::unique_ptr<backend::RecordProducer>> KafkaBackend::OpenProducer(const std::string& topic,
+                                                                            const backend::ProducerOptions& options) {
+  if (options.fsync != backend::FsyncPolicy::kNever && options.warn)
+    options.warn("warning: --fsync has no meaning on a Kafka cluster: a record is written once the cluster "
+                 "acknowledged it (acks=all); ignored");
+  auto p = KafkaProducer::Open(conn_, topic, options);
+  if (!p.ok()) return p.status();
+  return std::unique_ptr<backend::RecordProducer>(std::move(p).value());
 }
 Status KafkaBackend::Consume(const backend::ConsumeOptions&, backend::RecordSink&, const std::atomic<bool>*) {
   return NotYet("consume");

@@ -19,6 +19,9 @@ Status Set(rd_kafka_conf_t* conf, const std::string& name, const std::string& va
 
 Result<ConfPtr> MakeConf(const KafkaSettings& settings, const Properties& defaults, const Properties& forced) {
   ConfPtr conf(rd_kafka_conf_new());
+  // librdkafka logs to stderr by default ("1/1 brokers are down" per retry):
+  // klog reports an error once, in its own line, so its log is off.
+  rd_kafka_conf_set_log_cb(conf.get(), nullptr);
   KLOG_RETURN_IF_ERROR(Set(conf.get(), "bootstrap.servers", settings.brokers));
   for (const auto& [n, v] : defaults) KLOG_RETURN_IF_ERROR(Set(conf.get(), n, v));
   for (const auto& [n, v] : settings.properties) KLOG_RETURN_IF_ERROR(Set(conf.get(), n, v));
