@@ -1,5 +1,6 @@
 #include "kafka/kafka_backend.h"
 
+#include "kafka/kafka_consumer.h"
 #include "kafka/kafka_group_consumer.h"
 #include "kafka/kafka_producer.h"
 
@@ -42,8 +43,9 @@ Result<std::unique_ptr<backend::RecordProducer>> KafkaBackend::OpenProducer(cons
   if (!p.ok()) return p.status();
   return std::unique_ptr<backend::RecordProducer>(std::move(p).value());
 }
-Status KafkaBackend::Consume(const backend::ConsumeOptions&, backend::RecordSink&, const std::atomic<bool>*) {
-  return NotYet("consume");
+Status KafkaBackend::Consume(const backend::ConsumeOptions& options, backend::RecordSink& sink,
+                             const std::atomic<bool>* stop) {
+  return ConsumeFromCluster(conn_, options, sink, stop);
 }
 Status KafkaBackend::ConsumeGroup(const backend::GroupConsumeOptions& options, backend::RecordSink& sink,
                                   const std::atomic<bool>* stop) {
