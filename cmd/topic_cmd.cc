@@ -107,23 +107,27 @@ std::string TopicMetrics(const std::string& name, const backend::TopicConfig& c,
   struct Metric {
     const char* name;
     const char* help;
-    long long (*value)(const backend::PartitionStats&);
+    std::optional<long long> (*value)(const backend::PartitionStats&);
   };
   const Metric metrics[] = {
       {"klog_partition_start_offset", "Offset of the oldest record still kept.",
-       [](const backend::PartitionStats& p) { return static_cast<long long>(p.start_offset); }},
+       [](const backend::PartitionStats& p) -> std::optional<long long> { return p.start_offset; }},
       {"klog_partition_end_offset", "Log end offset: the offset the next record appended will get.",
-       [](const backend::PartitionStats& p) { return static_cast<long long>(p.end_offset); }},
+       [](const backend::PartitionStats& p) -> std::optional<long long> { return p.end_offset; }},
       {"klog_partition_records", "Records kept (end offset minus start offset).",
-       [](const backend::PartitionStats& p) { return static_cast<long long>(p.end_offset - p.start_offset); }},
-      {"klog_partition_bytes", "Bytes on disk: segments and their indexes.",
-       [](const backend::PartitionStats& p) { return static_cast<long long>(p.bytes); }},
-      {"klog_partition_segments", "Number of segment files.",
-       [](const backend::PartitionStats& p) { return static_cast<long long>(p.segments); }},
+       [](const backend::PartitionStats& p) -> std::optional<long long> { return p.end_offset - p.start_offset; }},
+      {"klog_partition_bytes", "Bytes on disk: segments and their indexes (absent on a Kafka cluster).",
+       [](const backend::PartitionStats& p) -> std::optional<long long> {
+         if (!p.bytes) return std::nullopt;
+         return static_cast<long long>(*p.bytes);
+       }},
+      {"klog_partition_segments", "Number of segment files (absent on a Kafka cluster).",
+       [](const backend::PartitionStats& p) -> std::optional<long long> { return p.segments; }},
   };
   for (const auto& m : metrics) {
     w.Family(m.name, m.help);
-    for (const auto& p : parts) w.Sample(m.name, labels(p.partition), m.value(p));
+    for (const auto& p : parts)
+      if (auto v = m.value(p)) w.Sample(m.name, labels(p.partition), *v);
   }
   w.Family("klog_partition_last_append_timestamp_seconds",
            "Time of the last append (mtime of the active segment), in seconds since the epoch; "
@@ -224,8 +228,9 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
                                          {"start_offset", p.start_offset},
                                          {"end_offset", p.end_offset},
                                          {"records", p.end_offset - p.start_offset},
-                                         {"bytes", p.bytes},
-                                         {"segments", p.segments},
+                                         // null: unknown here (a Kafka cluster)
+                                         {"bytes", p.bytes ? nlohmann::ordered_json(*p.bytes) : nullptr},
+                                         {"segments", p.segments ? nlohmann::ordered_json(*p.segments) : nullptr},
                                          {"last_append_ms", p.last_append_ms}});
           return PrintAndExit(doc.dump() + "\n");
         }
@@ -240,8 +245,8 @@ void AddTopicCommands(CLI::App& app, Globals& g, Action& action) {
             {"PARTITION", "START", "END", "RECORDS", "SIZE", "SEGMENTS", "LAST-APPEND"}};
         for (const auto& p : *parts)
           rows.push_back({std::to_string(p.partition), std::to_string(p.start_offset), std::to_string(p.end_offset),
-                          std::to_string(p.end_offset - p.start_offset), util::FormatSize(p.bytes),
-                          std::to_string(p.segments),
+                          std::to_string(p.end_offset - p.start_offset), p.bytes ? util::FormatSize(*p.bytes) : "-",
+                          p.segments ? std::to_string(*p.segments) : "-",
                           p.last_append_ms ? util::FormatIsoTimeMs(p.last_append_ms) : "-"});
         return PrintAndExit(out + FormatTable(rows));
       };

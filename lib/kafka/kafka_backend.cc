@@ -3,6 +3,7 @@
 #include "kafka/kafka_consumer.h"
 #include "kafka/kafka_group_consumer.h"
 #include "kafka/kafka_producer.h"
+#include "kafka/kafka_topics.h"
 
 namespace klog::kafka {
 namespace {
@@ -18,16 +19,21 @@ Result<std::unique_ptr<KafkaBackend>> KafkaBackend::Open(const KafkaSettings& se
   return std::unique_ptr<KafkaBackend>(new KafkaBackend(settings));
 }
 
-Status KafkaBackend::CreateTopic(const std::string&, const backend::TopicConfig&, bool, bool*) {
-  return NotYet("topic create");
+Status KafkaBackend::CreateTopic(const std::string& name, const backend::TopicConfig& config, bool if_not_exists,
+                                 bool* created) {
+  return topics_.Create(name, config, if_not_exists, created);
 }
-Result<std::vector<std::string>> KafkaBackend::ListTopics() { return NotYet("topic list"); }
-Result<backend::TopicConfig> KafkaBackend::LoadTopic(const std::string&) { return NotYet("reading a topic's config"); }
-Result<std::vector<backend::PartitionStats>> KafkaBackend::DescribeTopic(const std::string&) {
-  return NotYet("topic describe");
+Result<std::vector<std::string>> KafkaBackend::ListTopics() { return topics_.List(); }
+Result<backend::TopicConfig> KafkaBackend::LoadTopic(const std::string& name) { return topics_.Load(name); }
+Result<std::vector<backend::PartitionStats>> KafkaBackend::DescribeTopic(const std::string& name) {
+  return topics_.Describe(name);
 }
-Status KafkaBackend::AlterTopic(const std::string&, const backend::TopicConfig&) { return NotYet("topic alter"); }
-Status KafkaBackend::DeleteTopic(const std::string&, bool, bool*) { return NotYet("topic delete"); }
+Status KafkaBackend::AlterTopic(const std::string& name, const backend::TopicConfig& updated) {
+  return topics_.Alter(name, updated);
+}
+Status KafkaBackend::DeleteTopic(const std::string& name, bool if_exists, bool* deleted) {
+  return topics_.Delete(name, if_exists, deleted);
+}
 
 Status KafkaBackend::StartEmptyPartitionAt(const std::string& topic, int partition, int64_t) {
   return Status::NotSupported("topic '" + topic + "' partition " + std::to_string(partition) +

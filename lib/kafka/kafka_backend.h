@@ -16,6 +16,7 @@
 #include "backend/backend.h"
 #include "kafka/cluster_connection.h"
 #include "kafka/kafka_settings.h"
+#include "kafka/kafka_topics.h"
 
 namespace klog::kafka {
 
@@ -60,8 +61,9 @@ class KafkaBackend final : public backend::Backend {
   const KafkaSettings& settings() const { return conn_.settings(); }
 
  private:
-  explicit KafkaBackend(KafkaSettings settings) : conn_(std::move(settings)) {}
+  explicit KafkaBackend(KafkaSettings settings) : conn_(std::move(settings)), topics_(conn_) {}
   ClusterConnection conn_;  // metadata, watermarks, Admin API
+  ClusterTopics topics_;
 };
 
 }  // namespace klog::kafka

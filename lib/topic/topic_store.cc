@@ -156,7 +156,7 @@ Result<std::vector<PartitionStats>> TopicStore::Describe(const std::string& name
     for (int64_t b : *bases) {
       for (const char* suffix : {log::kLogSuffix, log::kOffsetIndexSuffix, log::kTimeIndexSuffix}) {
         if (auto st = os::StatPath(log::SegmentPath(pdir, b, suffix)); st.ok()) {
-          s.bytes += st->size;
+          *s.bytes += st->size;
           if (b == bases->back() && suffix == log::kLogSuffix && st->size > 0) s.last_append_ms = st->mtime_ms();
         }
       }

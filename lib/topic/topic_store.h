@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,10 @@ struct PartitionStats {
   int partition = 0;
   int64_t start_offset = 0;
   int64_t end_offset = 0;
-  uint64_t bytes = 0;
-  int segments = 0;
+  // On disk: segments and their indexes. Empty where the backend cannot
+  // know (a Kafka cluster keeps its logs on the brokers).
+  std::optional<uint64_t> bytes = 0;
+  std::optional<int> segments = 0;
   int64_t last_append_ms = 0;  // mtime of the active segment; 0 if none
 };
 
