@@ -42,7 +42,7 @@ std::multiset<std::string> KcatView(const KafkaCli& k, const std::string& topic)
 }  // namespace
 
 TEST_CASE("kafka consume: what kcat wrote, in every --format") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   KafkaCli k;
   k.Topic("t", 2);
   WriteWithKcat(k, "t");
@@ -77,7 +77,7 @@ TEST_CASE("kafka consume: what kcat wrote, in every --format") {
 }
 
 TEST_CASE("kafka consume: --format json | produce --format json copies a topic losslessly (kcat compares)") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   KafkaCli k;
   k.Topic("src", 2);
   k.Topic("dst", 2);

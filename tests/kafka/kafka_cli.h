@@ -18,7 +18,7 @@
 namespace klog::testing {
 
 // False (and the test reported skipped) when kcat is not installed.
-inline bool HaveKcat() {
+inline bool KcatAvailable() {
   if (RunShell("command -v kcat >/dev/null").exit_code == 0) return true;
   Skip("kcat not installed (Debian package kcat)");
   return false;

@@ -62,7 +62,7 @@ void CheckReportedReadBackOnce(const KafkaCli& k, const std::string& topic, cons
 }  // namespace
 
 TEST_CASE("kafka produce: kcat reads back keys (null and empty), headers in order with duplicates, timestamps, partitions") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   KafkaCli k;
   k.Topic("t", 3);
   std::string input =
@@ -106,7 +106,7 @@ TEST_CASE("kafka produce: kcat reads back keys (null and empty), headers in orde
 }
 
 TEST_CASE("kafka produce: a key lands on the same partition as in a directory, for 5,000 keys") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   KafkaCli k;
   k.Topic("keys", 7);
   std::string input;
@@ -197,7 +197,7 @@ TEST_CASE("kafka produce: an unreachable cluster is one line naming the brokers,
 }
 
 TEST_CASE("kafka produce faults: a leader move and NOT_LEADER answers: every record written once, all reported") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   KafkaCli k;
   k.Topic("f", 3);
   const int n = 20000;
@@ -222,7 +222,7 @@ TEST_CASE("kafka produce faults: a leader move and NOT_LEADER answers: every rec
 }
 
 TEST_CASE("kafka produce faults: a broker down with records in flight: what is reported reads back once, within --timeout") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   KafkaCli k;
   k.Topic("f", 3);
   const int n = 50000;
