@@ -149,4 +149,8 @@ TEST_CASE("kafka producer: properties from produce's options and --timeout") {
   CHECK(Get(p.defaults, "reconnect.backoff.max.ms") == "500");
   o.codec = log::Codec::kNone;
   CHECK(Get(kafka::ProducerPropertiesFor(o, 2000).forced, "compression.codec") == "none");
+  // --linger 0ms: librdkafka's 5 ms, so that records share requests (input
+  // pausing flushes at once anyway).
+  o.linger_ms = 0;
+  CHECK(Get(kafka::ProducerPropertiesFor(o, 2000).defaults, "linger.ms") == "5");
 }
