@@ -204,8 +204,10 @@ Status ConsumeFromCluster(ClusterConnection& conn, const record::ConsumeOptions&
                                    " ms while " + std::to_string(left) +
                                    (left == 1 ? " partition" : " partitions") + " still had records (brokers " +
                                    conn.settings().brokers + ")");
-      batch.n = rd_kafka_consume_batch_queue(r.queue, 200, batch.m.data(), batch.m.size());
-      if (batch.n < 0) batch.n = 0;
+      // One message, as soon as there is one (a batch call would wait for a
+      // full batch or the whole timeout).
+      batch.m[0] = rd_kafka_consume_queue(r.queue, 200);
+      batch.n = batch.m[0] ? 1 : 0;
     }
     for (ssize_t i = 0; i < batch.n; ++i) {
       const rd_kafka_message_t* m = batch.m[i];
