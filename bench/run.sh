@@ -563,6 +563,87 @@ fi
 K topic delete big >/dev/null 2>&1
 K topic delete small >/dev/null 2>&1
 
+# ---------------------------------------------------------------- Kafka cluster
+# klog against kcat on librdkafka's mock cluster (tests/kafka_mock: three
+# brokers on loopback), the same library underneath, the same input, in the
+# same run: klog produce vs `kcat -P`, klog consume vs `kcat -C -e`. The
+# mock keeps at most 5 MB per partition, so these rows write $nk records of
+# 100 B to 4 partitions; each produce run gets a fresh mock (untimed).
+case $mode in smoke) nk=2000 ;; *) nk=100000 ;; esac
+mock=${KLOG_MOCK_CLUSTER:-}
+if [ -z "$mock" ] && [ -x "$(dirname "$klog")/tests/kafka_mock/klog-mock-cluster" ]; then
+  mock=$(dirname "$klog")/tests/kafka_mock/klog-mock-cluster
+fi
+if [ -z "$mock" ]; then
+  mock=$bin_dir/klog-mock-cluster
+  [ -x "$mock" ] || "${CXX:-c++}" -O2 -std=c++20 -o "$mock" "$repo/tests/kafka_mock/klog_mock_cluster.cc" -lrdkafka \
+    2>/dev/null || mock=
+fi
+MOCK_PID= MB=
+mock_stop() {
+  if [ -n "$MOCK_PID" ]; then
+    exec 8>&-  # its stdin ends: it exits
+    wait "$MOCK_PID" 2>/dev/null
+    MOCK_PID=
+  fi
+}
+# mock_answer: waits up to 10 s for line $1 of the mock's output; prints it.
+mock_answer() {
+  local i
+  for ((i = 0; i < 1000; i++)); do
+    [ "$(wc -l <"$work/mock.out")" -ge "$1" ] && { sed -n "$1p" "$work/mock.out"; return 0; }
+    sleep 0.01
+  done
+  return 1
+}
+# mock_start TOPIC: a fresh mock with TOPIC (4 partitions); sets MB to its
+# bootstrap servers.
+mock_start() {
+  mock_stop
+  rm -f "$work/mock.in" "$work/mock.out" && mkfifo "$work/mock.in" || return 1
+  "$mock" <"$work/mock.in" >"$work/mock.out" 2>/dev/null &
+  MOCK_PID=$!
+  bg_pids+=("$MOCK_PID")
+  exec 8>"$work/mock.in"
+  MB=$(mock_answer 1) || return 1
+  echo "topic $1 4" >&8
+  [ "$(mock_answer 2)" = ok ]
+}
+if [ -z "$mock" ]; then
+  fail_row "Kafka rows: no klog-mock-cluster (build the tests, or set KLOG_MOCK_CLUSTER)"
+elif ! command -v kcat >/dev/null; then
+  fail_row "Kafka rows: no kcat (Debian package kcat)"
+else
+  ink=$work/ink
+  "$gen" "$nk" 100 >"$ink" || die "cannot write the Kafka input"
+  bytesk=$(filesize "$ink")
+  label="produce $(commas $nk) × 100 B to a Kafka cluster (mock, 3 brokers)"
+  say "$label"
+  if bench "$label" "mock_start kt && warm $ink" "cat $ink | '$klog' -b \$MB produce kt" \
+           "mock_start kt && warm $ink" "cat $ink | kcat -b \$MB -P -t kt"; then
+    ratio=$(calc "$BT / $KT")
+    row "$label" "$(fmt_rec "$nk" "$KT"), $(fmt_mb "$bytesk" "$KT") (acks=all, idempotent)" \
+        "\`kcat -P\`: $(fmt_rec "$nk" "$BT"), $(fmt_mb "$bytesk" "$BT")" "$(fmt_ge "$ratio")" "≥ 1.0" \
+        "$(met ge "$ratio" 1)"
+  fi
+  label="consume $(commas $nk) × 100 B from a Kafka cluster (mock) to a pipe"
+  say "$label"
+  if mock_start kt && "$klog" -b "$MB" produce kt <"$ink" &&
+     [ "$("$klog" -b "$MB" consume kt | wc -l)" = "$nk" ] &&
+     [ "$(kcat -b "$MB" -C -t kt -e -q | wc -l)" = "$nk" ]; then
+    if bench "$label" "true" "'$klog' -b \$MB consume kt | cat >/dev/null" \
+             "true" "kcat -b \$MB -C -t kt -e -q | cat >/dev/null"; then
+      ratio=$(calc "$BT / $KT")
+      row "$label" "$(fmt_rec "$nk" "$KT"), $(fmt_mb "$bytesk" "$KT")" \
+          "\`kcat -C -e\`: $(fmt_rec "$nk" "$BT"), $(fmt_mb "$bytesk" "$BT")" "$(fmt_ge "$ratio")" "≥ 1.0" \
+          "$(met ge "$ratio" 1)"
+    fi
+  else
+    fail_row "$label: the topic did not read back $nk records with klog and kcat"
+  fi
+  mock_stop
+fi
+
 # ---------------------------------------------------------------- report
 cat <<EOF
 
