@@ -42,9 +42,7 @@ std::optional<int64_t> SeqOfLastLine(const std::string& tail, bool whole) {
   return std::nullopt;
 }
 
-}  // namespace
-
-Status AppendJournal(const GroupPaths& paths, const JournalEntry& e, uint64_t* at) {
+json EntryJson(const JournalEntry& e) {
   json j;
   j["ts"] = e.ts_ms;
   j["kind"] = e.kind;
@@ -56,6 +54,44 @@ Status AppendJournal(const GroupPaths& paths, const JournalEntry& e, uint64_t* a
          {"partition", c.partition},
          {"old", util::IntOrNull(c.old_offset)},
          {"new", util::IntOrNull(c.new_offset)}});
+  return j;
+}
+
+}  // namespace
+
+std::string JournalEntryToJson(const JournalEntry& entry) {
+  json j = EntryJson(entry);
+  j["seq"] = entry.seq;
+  return j.dump();
+}
+
+Result<JournalEntry> ParseJournalEntry(const std::string& line, int64_t prev_seq) {
+  try {
+    json j = util::ParseStateJson(line);
+    JournalEntry e;
+    e.seq = j.contains("seq") ? j["seq"].get<int64_t>() : prev_seq + 1;
+    e.ts_ms = j.at("ts").get<int64_t>();
+    e.kind = j.at("kind").get<std::string>();
+    e.actor = j.value("actor", std::string());
+    for (const auto& c : j.at("changes")) {
+      OffsetChange oc;
+      oc.topic = c.at("topic").get<std::string>();
+      oc.partition = c.at("partition").get<int>();
+      // An entry naming what cannot exist is damage, like a garbled line.
+      if (!util::ValidateName(oc.topic, "topic").ok() || oc.partition < 0)
+        return Status::Corruption("history entry names no valid partition");
+      if (!c.at("new").is_null()) oc.new_offset = c["new"].get<int64_t>();
+      if (c.contains("old") && !c["old"].is_null()) oc.old_offset = c["old"].get<int64_t>();
+      e.changes.push_back(oc);
+    }
+    return e;
+  } catch (const std::exception& ex) {
+    return Status::Corruption(std::string("garbled history entry: ") + ex.what());
+  }
+}
+
+Status AppendJournal(const GroupPaths& paths, const JournalEntry& e, uint64_t* at) {
+  json j = EntryJson(e);
   bool created = !os::Exists(paths.Journal());
   auto f = os::File::OpenAppend(paths.Journal(), true);
   if (!f.ok()) return f.status();
@@ -121,29 +157,10 @@ Result<std::vector<JournalEntry>> ReadJournal(const GroupPaths& paths) {
       if (nl == std::string::npos) break;  // torn last line of a killed writer
       std::string line = text->substr(start, nl - start);
       start = nl + 1;
-      try {
-        json j = util::ParseStateJson(line);
-        JournalEntry e;
-        e.seq = j.contains("seq") ? j["seq"].get<int64_t>() : prev_seq + 1;
-        e.ts_ms = j.at("ts").get<int64_t>();
-        e.kind = j.at("kind").get<std::string>();
-        e.actor = j.value("actor", std::string());
-        for (const auto& c : j.at("changes")) {
-          OffsetChange oc;
-          oc.topic = c.at("topic").get<std::string>();
-          oc.partition = c.at("partition").get<int>();
-          // An entry naming what cannot exist is damage, skipped like a garbled line.
-          if (!util::ValidateName(oc.topic, "topic").ok() || oc.partition < 0)
-            throw std::invalid_argument("not a partition");
-          if (!c.at("new").is_null()) oc.new_offset = c["new"].get<int64_t>();
-          if (c.contains("old") && !c["old"].is_null()) oc.old_offset = c["old"].get<int64_t>();
-          e.changes.push_back(oc);
-        }
-        prev_seq = e.seq;
-        out.push_back(std::move(e));
-      } catch (const std::exception&) {
-        continue;
-      }
+      auto e = ParseJournalEntry(line, prev_seq);
+      if (!e.ok()) continue;  // torn or garbled: skipped
+      prev_seq = e->seq;
+      out.push_back(std::move(e).value());
     }
   }
   return out;

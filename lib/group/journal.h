@@ -44,6 +44,13 @@ struct JournalEntry {
   std::vector<OffsetChange> changes;
 };
 
+// One entry as the JSON object of a journal line (no newline), "seq"
+// included; the same text is a history record's value on a Kafka cluster.
+std::string JournalEntryToJson(const JournalEntry& entry);
+// Corruption for a torn or garbled line, or one naming an invalid
+// partition. Without "seq" the entry is numbered prev_seq + 1.
+Result<JournalEntry> ParseJournalEntry(const std::string& line, int64_t prev_seq);
+
 // Caller holds group.lock. Numbers the entry one past the newest one. The
 // entry is synced (and a new or rotated file's directory entry) before it
 // returns. *at, when given, is where the entry starts in journal.jsonl.

@@ -40,6 +40,14 @@ namespace {
 Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargets(const GroupPaths& paths, const ResetSpec& spec) {
   auto journal = ReadJournal(paths);
   if (!journal.ok()) return journal.status();
+  return UndoTargetsFromHistory(paths.group(), *journal, spec);
+}
+
+}  // namespace
+
+Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargetsFromHistory(
+    const std::string& group, const std::vector<JournalEntry>& history, const ResetSpec& spec) {
+  const std::vector<JournalEntry>* journal = &history;
   const JournalEntry* entry = nullptr;
   if (spec.mode == ResetMode::kPrevious) {
     for (auto it = journal->rbegin(); it != journal->rend(); ++it)
@@ -48,7 +56,7 @@ Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargets(const Group
         break;
       }
     if (!entry)
-      return Status::NotFound("group '" + paths.group() +
+      return Status::NotFound("group '" + group +
                               "' has no reset in its history to go back from (to undo a commit, use --to-entry N; "
                               "see 'klog offset history')");
   } else {
@@ -56,7 +64,7 @@ Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargets(const Group
       if (e.seq == spec.value) entry = &e;
     if (!entry)
       return Status::InvalidArgument(
-          "group '" + paths.group() + "' has no history entry " + std::to_string(spec.value) +
+          "group '" + group + "' has no history entry " + std::to_string(spec.value) +
           (journal->empty() ? std::string(" (its history is empty: there is nothing to undo)")
                             : " (it has " + std::to_string(journal->front().seq) + " to " +
                                   std::to_string(journal->back().seq) + "; see 'klog offset history')"));
@@ -65,8 +73,6 @@ Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargets(const Group
   for (const auto& c : entry->changes) out[{c.topic, c.partition}] = c.old_offset;
   return out;
 }
-
-}  // namespace
 
 Result<std::vector<PlanRow>> PlanFromFacts(const ResetFacts& facts, const std::vector<TopicSelection>& topics_in,
                                            const ResetSpec& spec) {

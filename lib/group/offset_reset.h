@@ -70,6 +70,12 @@ struct ResetFacts {
 Result<std::vector<PlanRow>> PlanFromFacts(const ResetFacts& facts, const std::vector<TopicSelection>& topics,
                                            const ResetSpec& spec);
 
+// The offsets an undo goes back to (ResetFacts::undo) from the group's
+// history, oldest first: kPrevious undoes the newest "reset", kEntry the
+// entry numbered spec.value. NotFound/InvalidArgument say what is missing.
+Result<std::map<TopicPartition, std::optional<int64_t>>> UndoTargetsFromHistory(
+    const std::string& group, const std::vector<JournalEntry>& history, const ResetSpec& spec);
+
 // `topics` empty means every topic the group has committed offsets for.
 Result<std::vector<PlanRow>> PlanReset(const topic::TopicStore& store, const std::string& group,
                                        const std::vector<TopicSelection>& topics, const ResetSpec& spec,

@@ -1,19 +1,6 @@
 #include "kafka/group_handles.h"
 
-#include <chrono>
-
 namespace klog::kafka {
-namespace {
-
-void Quiet(const rd_kafka_t*, int, const char*, const char*) {}
-
-bool Asks(const KafkaSettings& s, const std::string& name) {
-  for (const auto& [n, v] : s.properties)
-    if (n == name) return true;
-  return false;
-}
-
-}  // namespace
 
 Result<HandlePtr> NewGroupHandle(const KafkaSettings& settings, const std::string& group, const Properties& forced,
                                  void (*setup)(rd_kafka_conf_t*, void*), void* opaque) {
@@ -23,8 +10,6 @@ Result<HandlePtr> NewGroupHandle(const KafkaSettings& settings, const std::strin
   // backoff outlasts a --timeout of a few seconds.
   auto conf = MakeConf(settings, {{"reconnect.backoff.max.ms", "1000"}}, must);
   if (!conf.ok()) return conf.status();
-  // Its connection errors reach us as events and become one line of ours.
-  if (!Asks(settings, "debug")) rd_kafka_conf_set_log_cb(conf->get(), Quiet);
   if (setup) setup(conf->get(), opaque);
   return NewHandle(RD_KAFKA_CONSUMER, std::move(conf).value());
 }
@@ -84,6 +69,30 @@ rd_kafka_resp_err_t CommitAndWait(rd_kafka_t* rk, const rd_kafka_topic_partition
   }
   rd_kafka_queue_destroy(q);
   return err;
+}
+
+AdminRequest::AdminRequest(rd_kafka_t* rk, rd_kafka_admin_op_t op, int timeout_ms)
+    : options_(rd_kafka_AdminOptions_new(rk, op)), queue_(rd_kafka_queue_new(rk)), timeout_ms_(timeout_ms) {
+  char err[256];
+  rd_kafka_AdminOptions_set_request_timeout(options_, timeout_ms, err, sizeof err);
+}
+
+AdminRequest::~AdminRequest() {
+  if (event_) rd_kafka_event_destroy(event_);
+  rd_kafka_queue_destroy(queue_);
+  rd_kafka_AdminOptions_destroy(options_);
+}
+
+rd_kafka_event_t* AdminRequest::Wait(rd_kafka_resp_err_t* err, std::string* message) {
+  event_ = rd_kafka_queue_poll(queue_, timeout_ms_ + 1000);
+  if (!event_) {
+    *err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    *message = "no answer within --timeout";
+    return nullptr;
+  }
+  *err = rd_kafka_event_error(event_);
+  *message = *err ? rd_kafka_event_error_string(event_) : "";
+  return event_;
 }
 
 bool IsMembershipError(rd_kafka_resp_err_t err) {

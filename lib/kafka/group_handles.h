@@ -21,8 +21,7 @@ namespace klog::kafka {
 using TopicPartition = std::pair<std::string, int>;
 
 // A consumer handle with group.id `group`, auto-commit and offset store
-// off (klog commits itself, after output), librdkafka's own log lines
-// silenced unless -X debug asks for them. `forced` come last.
+// off (klog commits itself, after output). `forced` come last.
 // `setup`, when given, may add callbacks to the configuration first.
 Result<HandlePtr> NewGroupHandle(const KafkaSettings& settings, const std::string& group, const Properties& forced,
                                  void (*setup)(rd_kafka_conf_t*, void*) = nullptr, void* opaque = nullptr);
@@ -43,6 +42,27 @@ Result<std::map<TopicPartition, std::optional<int64_t>>> ReadCommitted(rd_kafka_
 // ("" for the request).
 rd_kafka_resp_err_t CommitAndWait(rd_kafka_t* rk, const rd_kafka_topic_partition_list_t* offsets, int timeout_ms,
                                   std::string* where);
+
+// One Admin API request: its options carry timeout_ms as the request
+// timeout, its queue gets the answer.
+class AdminRequest {
+ public:
+  AdminRequest(rd_kafka_t* rk, rd_kafka_admin_op_t op, int timeout_ms);
+  ~AdminRequest();
+  AdminRequest(const AdminRequest&) = delete;
+  AdminRequest& operator=(const AdminRequest&) = delete;
+  rd_kafka_AdminOptions_t* options() { return options_; }
+  rd_kafka_queue_t* queue() { return queue_; }
+  // The result event (owned by this object), or null when none came within
+  // the timeout (and a second's grace). *err: the request's error.
+  rd_kafka_event_t* Wait(rd_kafka_resp_err_t* err, std::string* message);
+
+ private:
+  rd_kafka_AdminOptions_t* options_;
+  rd_kafka_queue_t* queue_;
+  rd_kafka_event_t* event_ = nullptr;
+  int timeout_ms_;
+};
 
 // The broker refused because the group has, or is changing, members:
 // UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS,

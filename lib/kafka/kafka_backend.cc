@@ -2,18 +2,12 @@
 
 #include "kafka/kafka_consumer.h"
 #include "kafka/kafka_group_consumer.h"
+#include "kafka/kafka_groups.h"
+#include "kafka/kafka_offsets.h"
 #include "kafka/kafka_producer.h"
 #include "kafka/kafka_topics.h"
 
 namespace klog::kafka {
-namespace {
-
-// Until each operation is built (issue #17), it says so in one line, exit 2.
-Status NotYet(const std::string& what) {
-  return Status::NotSupported(what + " is not yet supported on a Kafka cluster (--brokers)");
-}
-
-}  // namespace
 
 Result<std::unique_ptr<KafkaBackend>> KafkaBackend::Open(const KafkaSettings& settings) {
   return std::unique_ptr<KafkaBackend>(new KafkaBackend(settings));
@@ -58,24 +52,29 @@ Status KafkaBackend::ConsumeGroup(const backend::GroupConsumeOptions& options, b
   return kafka::ConsumeGroup(conn_, options, sink, stop);
 }
 
-Result<std::vector<std::string>> KafkaBackend::ListGroups() { return NotYet("group list"); }
-Result<backend::GroupView> KafkaBackend::DescribeGroup(const std::string&) { return NotYet("group describe"); }
-Status KafkaBackend::DeleteGroup(const std::string&) { return NotYet("group delete"); }
+Result<std::vector<std::string>> KafkaBackend::ListGroups() { return kafka::ListGroups(conn_); }
+Result<backend::GroupView> KafkaBackend::DescribeGroup(const std::string& group) {
+  return kafka::DescribeGroup(conn_, group);
+}
+Status KafkaBackend::DeleteGroup(const std::string& group) { return kafka::DeleteGroup(conn_, group); }
 
-Result<std::vector<backend::PlanRow>> KafkaBackend::PlanReset(const std::string&,
-                                                              const std::vector<backend::TopicSelection>&,
-                                                              const backend::ResetSpec&, int64_t) {
-  return NotYet("offset reset");
+Result<std::vector<backend::PlanRow>> KafkaBackend::PlanReset(const std::string& group,
+                                                              const std::vector<backend::TopicSelection>& topics,
+                                                              const backend::ResetSpec& spec, int64_t now_ms) {
+  return kafka::PlanReset(conn_, group, topics, spec, now_ms);
 }
-Status KafkaBackend::ExecuteReset(const std::string&, const std::vector<backend::PlanRow>&, const std::string&) {
-  return NotYet("offset reset --execute");
+Status KafkaBackend::ExecuteReset(const std::string& group, const std::vector<backend::PlanRow>& plan,
+                                  const std::string& kind) {
+  return kafka::ExecuteReset(conn_, group, plan, kind);
 }
-Status KafkaBackend::Commit(const std::string&, const std::vector<backend::CommitSpec>&) {
-  return NotYet("offset commit");
+Status KafkaBackend::Commit(const std::string& group, const std::vector<backend::CommitSpec>& offsets) {
+  return kafka::Commit(conn_, group, offsets);
 }
-Result<std::string> KafkaBackend::LiveMembersLine(const std::string&) { return NotYet("listing a group's members"); }
-Result<std::vector<backend::JournalEntry>> KafkaBackend::OffsetHistory(const std::string&) {
-  return NotYet("offset history");
+Result<std::string> KafkaBackend::LiveMembersLine(const std::string& group) {
+  return kafka::LiveMembersLine(conn_, group);
+}
+Result<std::vector<backend::JournalEntry>> KafkaBackend::OffsetHistory(const std::string& group) {
+  return kafka::OffsetHistory(conn_, group);
 }
 
 Result<backend::Maintenance*> KafkaBackend::maintenance() {
