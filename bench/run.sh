@@ -641,6 +641,23 @@ else
   else
     fail_row "$label: the topic did not read back $nk records with klog and kcat"
   fi
+  # consume -g vs kcat -G on the same topic: a fresh group per run, so each
+  # reads every record; both wait out the mock's 3 s first rebalance, which
+  # is most of the figure.
+  label="consume -g of $(commas $nk) × 100 B from a Kafka cluster (mock) to a pipe"
+  say "$label"
+  if [ -n "$MOCK_PID" ] && [ "$(kcat -b "$MB" -C -t kt -e -q | wc -l)" = "$nk" ]; then
+    gi=0
+    if bench "$label" "gi=\$((gi + 1))" "'$klog' -b \$MB consume -g k\$gi kt --session-timeout 6s | cat >/dev/null" \
+             "gi=\$((gi + 1))" \
+             "kcat -b \$MB -G c\$gi kt -e -q -X session.timeout.ms=6000 -X auto.offset.reset=earliest | cat >/dev/null"; then
+      ratio=$(calc "$BT / $KT")
+      row "$label" "$(fmt %.2f "$KT") s" "\`kcat -G -e\`: $(fmt %.2f "$BT") s" "$(fmt_ge "$ratio")" "≥ 1.0" \
+          "$(met ge "$ratio" 1)"
+    fi
+  else
+    fail_row "$label: no mock with the consume row's records"
+  fi
   mock_stop
 fi
 
