@@ -1,6 +1,6 @@
-// Shared by the Kafka group and offset tests: the mock cluster
-// (tests/support/mock_cluster.h) with its commands as calls; kcat to write
-// records, as an independent client; member output parsed.
+// Shared by the Kafka group and offset tests (beside kafka_cli.h): the mock
+// cluster (tests/support/mock_cluster.h) with its fault commands as calls;
+// kcat to write keyed records; `consume -g` arguments.
 //
 // Mock facts that shape these tests (librdkafka 2.0.2): a group's first
 // join waits 3 s for more members, and a member with session.timeout.ms
@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/cli_fixture.h"
+#include "kafka/kafka_cli.h"
 #include "support/mock_cluster.h"
 #include "support/run_klog.h"
 #include "support/skip.h"
@@ -43,13 +45,6 @@ class Cluster : public MockCluster {
   }
 };
 
-// kcat, or Skip and false.
-inline bool HaveKcat() {
-  if (RunShell("command -v kcat >/dev/null").exit_code == 0) return true;
-  Skip("kcat is not installed (Debian package 'kcat'): it writes the records these tests read");
-  return false;
-}
-
 // Writes `lines` ("KEY:VALUE" each) to `topic` with kcat; keys spread them
 // over the partitions.
 inline void KcatProduce(const std::string& bootstrap, const std::string& topic, const std::vector<std::string>& lines) {
@@ -64,14 +59,6 @@ inline void KcatProduce(const std::string& bootstrap, const std::string& topic, 
 inline std::vector<std::string> Numbered(const std::string& prefix, int from, int to) {
   std::vector<std::string> v;
   for (int i = from; i < to; ++i) v.push_back(prefix + std::to_string(i) + ":" + prefix + std::to_string(i));
-  return v;
-}
-
-inline std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> v;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);)
-    if (!l.empty()) v.push_back(l);
   return v;
 }
 

@@ -46,7 +46,7 @@ void OneLine(const Timed& t, int exit_code, const std::string& has) {
 }
 
 TEST_CASE("group list/describe/delete on a cluster end within --timeout with one line, never an abort") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
@@ -75,7 +75,7 @@ TEST_CASE("group list/describe/delete on a cluster end within --timeout with one
 }
 
 TEST_CASE("offset commit/show/reset/history/undo on a cluster, for a group that never had a member") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
@@ -126,7 +126,7 @@ TEST_CASE("offset commit/show/reset/history/undo on a cluster, for a group that 
 }
 
 TEST_CASE("offset reset/commit on a cluster are refused with exit 3 while the group has or had members") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);

@@ -49,7 +49,7 @@ size_t Count(const std::vector<std::string>& files) {
 }
 
 TEST_CASE("consume -g on a cluster: one run reads everything once, the next run gets only what is new (cron)") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
@@ -74,7 +74,7 @@ TEST_CASE("consume -g on a cluster: one run reads everything once, the next run 
 }
 
 TEST_CASE("consume -g -n N on a cluster commits exactly N") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
@@ -90,7 +90,7 @@ TEST_CASE("consume -g -n N on a cluster commits exactly N") {
 }
 
 TEST_CASE("consume -g on a cluster: members share the partitions, each record once, exclusive and balanced") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   TempDir dir;
@@ -148,7 +148,7 @@ TEST_CASE("consume -g on a cluster: members share the partitions, each record on
 }
 
 TEST_CASE("consume -g on a cluster: after kill -9 of a member its partitions resume at the committed offsets") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
@@ -179,7 +179,7 @@ TEST_CASE("consume -g on a cluster: after kill -9 of a member its partitions res
 }
 
 TEST_CASE("consume -g --exec on a cluster: every record at least once across kill -9") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
@@ -215,7 +215,7 @@ TEST_CASE("consume -g --exec on a cluster: every record at least once across kil
 }
 
 TEST_CASE("consume -g on a cluster stops at the end as of start while kcat keeps writing") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
@@ -239,7 +239,7 @@ TEST_CASE("consume -g on a cluster stops at the end as of start while kcat keeps
 }
 
 TEST_CASE("consume -g on a cluster: the coordinator down for a while; down for good ends within --timeout") {
-  if (!HaveKcat()) return;
+  if (!KcatAvailable()) return;
   Cluster c;
   REQUIRE_MESSAGE(c.ok(), c.error());
   c.Topic("t", 4);
