@@ -14,6 +14,7 @@
 
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -76,6 +77,13 @@ inline std::vector<std::string> GroupArgs(const std::string& bootstrap, const st
   if (getenv("KLOG_TEST_KAFKA_DEBUG")) a.insert(a.end(), {"-X", std::string("debug=") + getenv("KLOG_TEST_KAFKA_DEBUG")});
   a.insert(a.end(), more.begin(), more.end());
   return a;
+}
+
+// A `consume -g` member left running, stdout to `out`, stderr to out.err.
+inline std::unique_ptr<KlogProcess> StartMember(const MockCluster& c, const std::string& group,
+                                                const std::vector<std::string>& more, const std::string& out) {
+  return std::make_unique<KlogProcess>(GroupArgs(c.bootstrap(), group, more), std::map<std::string, std::string>{},
+                                       out, out + ".err");
 }
 
 // Waits until members started together have their partitions for good. The

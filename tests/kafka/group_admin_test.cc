@@ -125,6 +125,20 @@ TEST_CASE("offset commit/show/reset/history/undo on a cluster, for a group that 
   for (const auto& l : Lines(rest.out)) CHECK((l == "2" || l == "3"));
 }
 
+TEST_CASE("offset reset on a cluster: undoing back to no committed offset is refused in one line, nothing changed") {
+  if (!KcatAvailable()) return;
+  Cluster c;
+  REQUIRE_MESSAGE(c.ok(), c.error());
+  c.Topic("t", 2);
+  KcatProduce(c.bootstrap(), "t", Numbered("a", 0, 10));
+  RunResult r = RunKlog(On(c, {"offset", "reset", "-g", "u", "--topic", "t", "--to-latest", "--execute"}));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  Timed t = RunTimed(On(c, {"offset", "reset", "-g", "u", "--to-previous", "--execute"}));
+  OneLine(t, 2, "going back to no committed offset is not done on a cluster");
+  r = RunKlog(On(c, {"offset", "show", "-g", "u", "--json"}));
+  for (const auto& p : nlohmann::json::parse(r.out)) CHECK(p["lag"] == 0);
+}
+
 TEST_CASE("offset reset/commit on a cluster are refused with exit 3 while the group has or had members") {
   if (!KcatAvailable()) return;
   Cluster c;

@@ -107,10 +107,7 @@ TEST_CASE("consume -g on a cluster: members share the partitions, each record on
     // Started together: the mock's first join waits 3 s for all of them,
     // so one generation hands out the partitions.
     for (int i = 0; i < k; ++i) {
-      std::vector<std::string> args;
-      for (const auto& a : GroupArgs(c.bootstrap(), group, {topic, "-f", "--format", kFormat})) args.push_back(a);
-      members.push_back(std::make_unique<KlogProcess>(args, std::map<std::string, std::string>{}, outs[i],
-                                                      outs[i] + ".err"));
+      members.push_back(StartMember(c, group, {topic, "-f", "--format", kFormat}, outs[i]));
     }
     WaitGroupSettled(k);
     std::string prefix = "v" + std::to_string(k) + "-";
@@ -156,9 +153,7 @@ TEST_CASE("consume -g on a cluster: after kill -9 of a member its partitions res
   std::vector<std::string> outs = {dir.path() + "/a", dir.path() + "/b"};
   std::vector<std::unique_ptr<KlogProcess>> m;
   for (const auto& out : outs) {
-    std::vector<std::string> args;
-    for (const auto& a : GroupArgs(c.bootstrap(), "g", {"t", "-f", "--format", kFormat})) args.push_back(a);
-    m.push_back(std::make_unique<KlogProcess>(args, std::map<std::string, std::string>{}, out, out + ".err"));
+    m.push_back(StartMember(c, "g", {"t", "-f", "--format", kFormat}, out));
   }
   WaitGroupSettled(2);
   KcatProduce(c.bootstrap(), "t", Numbered("a", 0, 100));
@@ -186,10 +181,10 @@ TEST_CASE("consume -g --exec on a cluster: every record at least once across kil
   TempDir dir;
   std::string done = dir.path() + "/done";
   KcatProduce(c.bootstrap(), "t", Numbered("a", 0, 120));
-  std::vector<std::string> args;
-  for (const auto& a : GroupArgs(c.bootstrap(), "x", {"t", "--format", "%v\\n", "--exec-batch", "5", "--exec",
-                                                      "sleep 0.05; while read -r l; do echo \"$l\" >> " + done + "; done"}))
-    args.push_back(a);
+  std::vector<std::string> args =
+      GroupArgs(c.bootstrap(), "x",
+                {"t", "--format", "%v\\n", "--exec-batch", "5", "--exec",
+                 "sleep 0.05; while read -r l; do echo \"$l\" >> " + done + "; done"});
   {
     KlogProcess member(args, {}, "/dev/null", dir.path() + "/err1");
     REQUIRE(WaitFor([&] { return Lines(ReadText(done)).size() >= 30; }, 30000));
@@ -212,6 +207,23 @@ TEST_CASE("consume -g --exec on a cluster: every record at least once across kil
   size_t total = Lines(ReadText(done)).size();
   CHECK(total >= 120);
   CHECK(total <= 120 + 5);  // at most the batch that ran when it died, again
+}
+
+TEST_CASE("consume -g --exec on a cluster: a failing command stops it, exit 1, its records left uncommitted") {
+  if (!KcatAvailable()) return;
+  Cluster c;
+  REQUIRE_MESSAGE(c.ok(), c.error());
+  c.Topic("t", 1);
+  KcatProduce(c.bootstrap(), "t", Numbered("a", 0, 5));
+  RunResult r = RunKlog(GroupArgs(c.bootstrap(), "f", {"t", "--exec", "cat >/dev/null; exit 3"}));
+  CHECK(r.exit_code == 1);
+  CHECK(Lines(r.err).size() == 1);
+  CHECK(r.err == "klog: error: --exec command exited with status 3 at topic 't' partition 0 offset 0; that offset is "
+                 "left uncommitted\n");
+  // Nothing was committed: the next run gets every record.
+  RunResult again = RunKlog(GroupArgs(c.bootstrap(), "f", {"t", "--format", kFormat}));
+  REQUIRE_MESSAGE(again.exit_code == 0, again.err);
+  CHECK(Lines(again.out).size() == 5);
 }
 
 TEST_CASE("consume -g on a cluster stops at the end as of start while kcat keeps writing") {
@@ -247,9 +259,7 @@ TEST_CASE("consume -g on a cluster: the coordinator down for a while; down for g
   c.Coordinator("co", 3);
   TempDir dir;
   std::string out = dir.path() + "/out";
-  std::vector<std::string> args;
-  for (const auto& a : GroupArgs(c.bootstrap(), "co", {"t", "-f", "--format", kFormat})) args.push_back(a);
-  KlogProcess member(args, {}, out, out + ".err");
+  std::unique_ptr<KlogProcess> member = StartMember(c, "co", {"t", "-f", "--format", kFormat}, out);
   KcatProduce(c.bootstrap(), "t", Numbered("a", 0, 40));
   REQUIRE(WaitFor([&] { return Lines(ReadText(out)).size() >= 40; }, 30000));
   c.Down(3);
@@ -259,8 +269,8 @@ TEST_CASE("consume -g on a cluster: the coordinator down for a while; down for g
   // At least once: a record whose commit was lost while the coordinator
   // was away may come again after the group rejoins; none is lost.
   REQUIRE_MESSAGE(WaitFor([&] { return Parse(ReadText(out)).values.size() >= 80; }, 30000), ReadText(out + ".err"));
-  member.Signal(SIGTERM);
-  CHECK(member.Wait(25000) == 0);
+  member->Signal(SIGTERM);
+  CHECK(member->Wait(25000) == 0);
 
   c.Coordinator("gone", 2);
   c.Down(2);

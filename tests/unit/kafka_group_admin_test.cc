@@ -6,6 +6,7 @@
 
 #include "group/journal.h"
 #include "group/offset_reset.h"
+#include "kafka/group_handles.h"
 #include "kafka/kafka_groups.h"
 #include "kafka/kafka_offsets.h"
 #include "kafka/offset_history_topic.h"
@@ -117,6 +118,18 @@ TEST_CASE("kafka offset history: an entry round-trips through its record; other 
   REQUIRE(unnumbered.size() == 2);
   CHECK(unnumbered[0].seq == 1);
   CHECK(unnumbered[1].seq == 2);
+}
+
+TEST_CASE("kafka offset requests: a plan's partitions and offsets, none as librdkafka's INVALID") {
+  std::map<TopicPartition, std::optional<int64_t>> offsets = {{{"a", 1}, 7}, {{"b", 0}, std::nullopt}, {{"b", 2}, 0}};
+  TopicPartitionListPtr l = ToPartitionList(offsets);
+  REQUIRE(l->cnt == 3);
+  CHECK(std::string(l->elems[0].topic) == "a");
+  CHECK(l->elems[0].partition == 1);
+  CHECK(l->elems[0].offset == 7);
+  CHECK(l->elems[1].offset == RD_KAFKA_OFFSET_INVALID);
+  CHECK(l->elems[2].partition == 2);
+  CHECK(l->elems[2].offset == 0);
 }
 
 TEST_CASE("undo targets from a history: --to-previous undoes the newest reset, --to-entry N entry N") {
