@@ -110,6 +110,15 @@ Status PlanCursors(ClusterConnection& conn, const record::ConsumeOptions& option
     if (!w.ok()) return w.status();
     int64_t t = for_time[i] < 0 ? w->high : for_time[i];
     c.start = record::ClampStart(options.start, w->low, w->high, t);
+    auto exact = options.start_offsets.find({r.topics[c.topic].name, c.partition});
+    if (exact != options.start_offsets.end()) {
+      // klog mirror's resume point: exactly there, or an error.
+      if (exact->second < w->low || exact->second > w->high)
+        return Status::OutOfRange("topic '" + exact->first.first + "' partition " + std::to_string(c.partition) +
+                                  ": offset " + std::to_string(exact->second) + " is not in the log (it holds " +
+                                  std::to_string(w->low) + " to " + std::to_string(w->high) + ")");
+      c.start = exact->second;
+    }
     if (!options.follow) c.stop_at = w->high;
     c.done = c.start >= c.stop_at;
   }
