@@ -658,6 +658,34 @@ else
   else
     fail_row "$label: no mock with the consume row's records"
   fi
+  # klog mirror between the mock and a directory, against kcat moving the
+  # same records the same way: cluster -> directory vs `kcat -C -e > file`
+  # (into a topic made beforehand: the mock cannot tell its settings), and
+  # directory -> cluster vs `kcat -P` (a fresh mock per run).
+  label="mirror $(commas $nk) × 100 B, Kafka cluster (mock) → directory"
+  say "$label"
+  if [ -n "$MOCK_PID" ] && bench "$label" "rm -rf $work/mdir && '$klog' --dir $work/mdir topic create kt -p 4 >/dev/null" \
+       "'$klog' mirror kafka://\$MB $work/mdir --topic kt" "rm -f $work/kout" \
+       "kcat -b \$MB -C -t kt -e -q > $work/kout"; then
+    ratio=$(calc "$BT / $KT")
+    row "$label" "$(fmt_rec "$nk" "$KT")" "\`kcat -C -e > file\`: $(fmt_rec "$nk" "$BT")" "$(fmt_ge "$ratio")" "≥ 0.8" \
+        "$(met ge "$ratio" 0.8)"
+  else
+    fail_row "$label"
+  fi
+  rm -rf "$work/mdir" "$work/kout"
+  label="mirror $(commas $nk) × 100 B, directory → Kafka cluster (mock)"
+  say "$label"
+  if K topic create kt -p 4 >/dev/null && K produce kt <"$ink" &&
+     bench "$label" "mock_start kt" "'$klog' mirror $work/data kafka://\$MB --topic kt" \
+       "mock_start kt && warm $ink" "kcat -b \$MB -P -t kt < $ink"; then
+    ratio=$(calc "$BT / $KT")
+    row "$label" "$(fmt_rec "$nk" "$KT") (acks=all, idempotent)" "\`kcat -P\`: $(fmt_rec "$nk" "$BT")" \
+        "$(fmt_ge "$ratio")" "≥ 0.8" "$(met ge "$ratio" 0.8)"
+  else
+    fail_row "$label"
+  fi
+  K topic delete kt >/dev/null 2>&1
   mock_stop
 fi
 
