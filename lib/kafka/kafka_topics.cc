@@ -161,12 +161,23 @@ Result<EventPtr> AdminRequest(ClusterConnection& conn, rd_kafka_admin_op_t op, c
   return ev;
 }
 
-// The error of the one topic a CreateTopics/DeleteTopics/CreatePartitions
-// result is about.
-std::pair<rd_kafka_resp_err_t, std::string> TopicResult(const rd_kafka_topic_result_t** topics, size_t n) {
-  if (n < 1) return {RD_KAFKA_RESP_ERR__BAD_MSG, "the cluster's answer names no topic"};
+// A CreateTopics, DeleteTopics or CreatePartitions request about `topic`:
+// NO_ERROR when done, `tolerated` when the cluster answered that (an
+// existing topic for --if-not-exists, a missing one for --if-exists), else
+// the error as a Status.
+using TopicsOf = const rd_kafka_topic_result_t** (*)(rd_kafka_event_t*, size_t*);
+Result<rd_kafka_resp_err_t> OneTopicRequest(ClusterConnection& conn, rd_kafka_admin_op_t op, const std::string& topic,
+                                            const std::string& what, const Send& send, TopicsOf topics_of,
+                                            rd_kafka_resp_err_t tolerated) {
+  auto ev = AdminRequest(conn, op, topic, what, send);
+  if (!ev.ok()) return ev.status();
+  size_t n = 0;
+  const rd_kafka_topic_result_t** topics = topics_of(ev->get(), &n);
+  if (n < 1) return Status::IOError(what + ": the cluster's answer names no topic");
+  rd_kafka_resp_err_t err = rd_kafka_topic_result_error(topics[0]);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == tolerated) return err;
   const char* detail = rd_kafka_topic_result_error_string(topics[0]);
-  return {rd_kafka_topic_result_error(topics[0]), detail ? detail : ""};
+  return AdminStatus(err, detail ? detail : "", topic, what, conn.settings().brokers);
 }
 
 }  // namespace
@@ -185,38 +196,32 @@ Status ClusterTopics::Create(const std::string& name, const topic::TopicConfig& 
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(name.c_str(), config.partitions, -1, err, sizeof err);
   if (!nt) return Status::InvalidArgument("creating topic '" + name + "': " + err);
   for (const auto& [n, v] : CreateConfigs(config)) (void)rd_kafka_NewTopic_set_config(nt, n.c_str(), v.c_str());
-  std::string what = "creating topic '" + name + "'";
-  auto ev = AdminRequest(conn_, RD_KAFKA_ADMIN_OP_CREATETOPICS, name, what,
-                         [&](rd_kafka_t* rk, const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                           rd_kafka_CreateTopics(rk, &nt, 1, o, q);
-                         });
+  auto r = OneTopicRequest(
+      conn_, RD_KAFKA_ADMIN_OP_CREATETOPICS, name, "creating topic '" + name + "'",
+      [&](rd_kafka_t* rk, const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) { rd_kafka_CreateTopics(rk, &nt, 1, o, q); },
+      [](rd_kafka_event_t* ev, size_t* n) {
+        return rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), n);
+      },
+      if_not_exists ? RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS : RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_NewTopic_destroy(nt);
-  if (!ev.ok()) return ev.status();
-  size_t n = 0;
-  auto topics = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev->get()), &n);
-  auto [e, detail] = TopicResult(topics, n);
-  if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && if_not_exists) return Status::Ok();
-  if (e) return AdminStatus(e, detail, name, what, conn_.settings().brokers);
-  if (created) *created = true;
+  if (!r.ok()) return r.status();
+  if (created) *created = *r == RD_KAFKA_RESP_ERR_NO_ERROR;
   return Status::Ok();
 }
 
 Status ClusterTopics::Delete(const std::string& name, bool if_exists, bool* deleted) {
   if (deleted) *deleted = false;
   rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(name.c_str());
-  std::string what = "deleting topic '" + name + "'";
-  auto ev = AdminRequest(conn_, RD_KAFKA_ADMIN_OP_DELETETOPICS, name, what,
-                         [&](rd_kafka_t* rk, const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                           rd_kafka_DeleteTopics(rk, &dt, 1, o, q);
-                         });
+  auto r = OneTopicRequest(
+      conn_, RD_KAFKA_ADMIN_OP_DELETETOPICS, name, "deleting topic '" + name + "'",
+      [&](rd_kafka_t* rk, const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) { rd_kafka_DeleteTopics(rk, &dt, 1, o, q); },
+      [](rd_kafka_event_t* ev, size_t* n) {
+        return rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), n);
+      },
+      if_exists ? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART : RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_DeleteTopic_destroy(dt);
-  if (!ev.ok()) return ev.status();
-  size_t n = 0;
-  auto topics = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev->get()), &n);
-  auto [e, detail] = TopicResult(topics, n);
-  if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && if_exists) return Status::Ok();
-  if (e) return AdminStatus(e, detail, name, what, conn_.settings().brokers);
-  if (deleted) *deleted = true;
+  if (!r.ok()) return r.status();
+  if (deleted) *deleted = *r == RD_KAFKA_RESP_ERR_NO_ERROR;
   return Status::Ok();
 }
 
@@ -322,17 +327,17 @@ Status ClusterTopics::Alter(const std::string& name, const topic::TopicConfig& u
     char err[512];
     rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new(name.c_str(), updated.partitions, err, sizeof err);
     if (!np) return Status::InvalidArgument("adding partitions to topic '" + name + "': " + err);
-    std::string what = "adding partitions to topic '" + name + "'";
-    auto ev = AdminRequest(conn_, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, name, what,
-                           [&](rd_kafka_t* rk, const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
-                             rd_kafka_CreatePartitions(rk, &np, 1, o, q);
-                           });
+    auto r = OneTopicRequest(
+        conn_, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, name, "adding partitions to topic '" + name + "'",
+        [&](rd_kafka_t* rk, const rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+          rd_kafka_CreatePartitions(rk, &np, 1, o, q);
+        },
+        [](rd_kafka_event_t* ev, size_t* n) {
+          return rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), n);
+        },
+        RD_KAFKA_RESP_ERR_NO_ERROR);
     rd_kafka_NewPartitions_destroy(np);
-    if (!ev.ok()) return ev.status();
-    size_t n = 0;
-    auto topics = rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev->get()), &n);
-    auto [e, detail] = TopicResult(topics, n);
-    if (e) return AdminStatus(e, detail, name, what, brokers);
+    if (!r.ok()) return r.status();
   }
   Properties set = AlterConfigs(*entries, *before, updated);
   Properties now = AlterConfigs(*entries, *before, *before);

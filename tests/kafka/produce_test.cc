@@ -158,6 +158,21 @@ TEST_CASE("kafka produce: bad -p, unknown partition in a record, --fsync says it
   CHECK(r.err.find("--fsync has no meaning on a Kafka cluster") != std::string::npos);
 }
 
+TEST_CASE("kafka produce: --compression zstd reads back; --max-record-size is checked before sending") {
+  if (!KcatAvailable()) return;
+  KafkaCli k;
+  k.Topic("z", 1);
+  std::string input = NumberedLines(500, "compressible compressible compressible ");
+  RunResult r = k.Klog({"produce", "z", "--compression", "zstd", "--compression-level", "3"}, input);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(k.Kcat("-C -t z -e -q").out == input);
+  r = k.Klog({"produce", "z", "--max-record-size", "10", "--print-offsets"}, "short\nmuch too long here\n");
+  CHECK(r.exit_code == 1);
+  CHECK(r.out == "0 500\n");  // the record before the oversize one is written
+  CHECK(r.err == "klog: error: input line 2: record of 18 bytes exceeds --max-record-size 10\n");
+}
+
 TEST_CASE("kafka produce: records the cluster refuses are not reported; exit 1 naming how many and the first") {
   KafkaCli k;
   k.Topic("t", 1);
