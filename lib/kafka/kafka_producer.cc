@@ -89,6 +89,7 @@ KafkaProducer::~KafkaProducer() {
   // Whatever is still queued after an error is dropped, not waited for.
   if (outstanding_ > 0) rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   if (rkt_) rd_kafka_topic_destroy(rkt_);
+  rk_.reset();  // before slots_ goes: no delivery report may outlive what it updates
 }
 
 void KafkaProducer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
