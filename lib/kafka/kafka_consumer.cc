@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kafka/rdkafka_handles.h"
+#include "util/parse.h"
 
 namespace klog::kafka {
 namespace {
@@ -209,8 +210,8 @@ Status ConsumeFromCluster(ClusterConnection& conn, const record::ConsumeOptions&
       if (st.code() == Code::kOutputClosed) return Status::Ok();
       KLOG_RETURN_IF_ERROR(st);
       if (!options.follow && SteadyMs() - progress_ms > conn.timeout_ms())
-        return Status::Unavailable("nothing read from the cluster for " + std::to_string(conn.timeout_ms()) +
-                                   " ms while " + std::to_string(left) +
+        return Status::Unavailable("nothing read from the cluster for " + util::FormatDurationMs(conn.timeout_ms()) +
+                                   " (--timeout) while " + std::to_string(left) +
                                    (left == 1 ? " partition" : " partitions") + " still had records (brokers " +
                                    conn.settings().brokers + ")");
       // One message, as soon as there is one (a batch call would wait for a

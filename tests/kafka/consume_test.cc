@@ -113,6 +113,12 @@ TEST_CASE("kafka consume: -o beginning|end|N|-N, -p, -n and several topics, as o
   CHECK(k.Klog({"consume", "a", "-o", "end"}).out == "");
   CHECK(k.Klog({"consume", "a", "-p", "0", "-o", "99"}).out == "");
   CHECK(k.Klog({"consume", "a", "-p", "0", "-n", "2"}).out == "a0\na1\n");
+  // -o @TIME asks the cluster (offsetsForTimes). The mock answers -1 ("no
+  // record at or after") to every time, which starts at the end: nothing.
+  RunResult at = k.Klog({"consume", "a", "-o", "@0"});
+  CHECK(at.exit_code == 0);
+  CHECK(at.out == "");
+  CHECK(at.err == "");
   RunResult r = k.Klog({"consume", "a", "b", "--format", "%t/%p/%o=%v\\n"});
   CHECK(r.exit_code == 0);
   auto lines = Lines(r.out);
@@ -169,4 +175,24 @@ TEST_CASE("kafka consume: an unreachable cluster is one line naming the brokers,
   CHECK(r.exit_code == 1);
   CHECK(Lines(r.err).size() == 1);
   CHECK(r.err.find("(brokers 127.0.0.1:1)") != std::string::npos);
+}
+
+TEST_CASE("kafka consume: a cluster that stops answering fetches is one line within --timeout, not a hang") {
+  KafkaCli k;
+  k.Topic("stall", 1);
+  REQUIRE(k.Klog({"produce", "stall"}, "a\nb\n").exit_code == 0);
+  // Every Fetch (API key 1) answered NOT_LEADER_OR_FOLLOWER (6) for a while:
+  // librdkafka retries, nothing arrives.
+  std::string errors = "errors 1";
+  for (int i = 0; i < 200; ++i) errors += " 6";
+  REQUIRE(k.cluster().Command(errors) == "ok");
+  int64_t t0 = NowSteadyMs();
+  RunResult r = k.Klog({"consume", "stall"}, "", "2s");
+  int64_t took = NowSteadyMs() - t0;
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out == "");
+  CHECK(r.err == "klog: error: nothing read from the cluster for 2s (--timeout) while 1 partition still had records (brokers " +
+                     k.brokers() + ")\n");
+  CHECK(took < 4000);
 }
