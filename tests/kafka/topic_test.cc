@@ -3,14 +3,17 @@
 // DescribeConfigs (they time out): what is checked here is that each such
 // command ends within --timeout with one line naming what it was doing and
 // the brokers. The request building and result mapping are unit tests
-// (tests/unit/kafka_topics_test.cc).
+// (tests/unit/kafka_topics_test.cc); describe's partition half (metadata and
+// watermarks, which the mock answers) is checked through ClusterTopics.
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
 #include "e2e/cli_fixture.h"
+#include "kafka/cluster_connection.h"
 #include "kafka/kafka_cli.h"
+#include "kafka/kafka_topics.h"
 
 using namespace klog::testing;
 
@@ -64,5 +67,28 @@ TEST_CASE("kafka topic: an unreachable cluster is one line naming the brokers, e
     CHECK(r.exit_code == 1);
     CHECK(Lines(r.err).size() == 1);
     CHECK(r.err.find("(brokers 127.0.0.1:1)") != std::string::npos);
+  }
+}
+
+TEST_CASE("kafka topic describe's partitions: offsets from the cluster's watermarks, size and segments unknown") {
+  KafkaCli k;
+  k.Topic("d", 2);
+  REQUIRE(k.Klog({"produce", "d", "-p", "1"}, "a\nb\nc\n").exit_code == 0);
+  klog::kafka::KafkaSettings settings;
+  settings.brokers = k.brokers();
+  settings.timeout_ms = 5000;
+  klog::kafka::ClusterConnection conn(settings);
+  klog::kafka::ClusterTopics topics(conn);
+  auto parts = topics.Describe("d");
+  REQUIRE_MESSAGE(parts.ok(), parts.status().message());
+  REQUIRE(parts->size() == 2);
+  CHECK((*parts)[0].start_offset == 0);
+  CHECK((*parts)[0].end_offset == 0);
+  CHECK((*parts)[1].partition == 1);
+  CHECK((*parts)[1].end_offset == 3);
+  for (const auto& p : *parts) {
+    CHECK(!p.bytes);  // the table shows '-', JSON null, prometheus leaves them out
+    CHECK(!p.segments);
+    CHECK(p.last_append_ms == 0);
   }
 }
