@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "e2e/cli_fixture.h"
+#include "support/sample_records.h"
 #include "support/skip.h"
 
 namespace klog::testing {
@@ -47,23 +48,12 @@ std::string Records(const std::string& dir, const std::string& topic, int partit
   return out;
 }
 
-// Records with what a copy must keep: null vs empty key, binary values,
-// headers in order with duplicates and a null value, old timestamps.
-// (The topic keeps records forever: records this old are otherwise gone
-// as soon as their segment rolls.)
-const char* kTrickyRecords =
-    R"({"key":null,"value":"no key","timestamp":1000})"
-    "\n"
-    R"({"key":"","value":"empty key","timestamp":2000,"headers":[{"key":"h","value":"1"},{"key":"h","value":"2"},{"key":"n","value":null}]})"
-    "\n"
-    R"({"key":"k","value":{"base64":"AAEC/w=="},"timestamp":1700000000000})"
-    "\n";
 
 TEST_CASE("mirror dir -> dir: every record identical (key null/empty, binary, headers, timestamps); a rerun copies only what is new") {
   TempDir tmp;
   std::string a = tmp.Join("a"), b = tmp.Join("b");
   OkIn(a, {"topic", "create", "t", "--partitions", "3", "--compression", "zstd", "--retention", "-1"});
-  OkIn(a, {"produce", "t", "--format", "json", "-p", "1"}, kTrickyRecords);
+  OkIn(a, {"produce", "t", "--format", "json", "-p", "1"}, kRecordsACopyMustKeep);
   std::string lines;
   for (int i = 0; i < 2000; ++i) lines += "k" + std::to_string(i % 7) + ":v" + std::to_string(i) + "\n";
   OkIn(a, {"produce", "t", "-K", ":"}, lines);

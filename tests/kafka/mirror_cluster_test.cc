@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "e2e/cli_fixture.h"
+#include "support/sample_records.h"
+#include "kafka/kafka_cli.h"
 #include "support/mock_cluster.h"
 #include "support/skip.h"
 
@@ -46,18 +48,9 @@ std::string Records(const std::vector<std::string>& where, const std::string& to
   return out;
 }
 
-bool HaveKcat() { return RunShell("command -v kcat >/dev/null", {}).exit_code == 0; }
-
-const char* kTrickyRecords =
-    R"({"key":null,"value":"no key","timestamp":1700000000001})"
-    "\n"
-    R"({"key":"","value":"empty key","timestamp":1700000000002,"headers":[{"key":"h","value":"1"},{"key":"h","value":"2"},{"key":"n","value":null}]})"
-    "\n"
-    R"({"key":"k","value":{"base64":"AAEC/w=="},"timestamp":1700000000003})"
-    "\n";
 
 TEST_CASE("mirror directory -> cluster -> directory: every record keeps partition, offset, key, value, headers, timestamp") {
-  if (!HaveKcat()) {
+  if (!KcatAvailable()) {
     Skip("kcat is not installed (scripts/deps.sh installs it): mirror to a cluster was not checked with it");
     return;
   }
@@ -67,7 +60,7 @@ TEST_CASE("mirror directory -> cluster -> directory: every record keeps partitio
   std::string a = tmp.Join("a"), c = tmp.Join("c"), kafka = "kafka://" + mock.bootstrap();
   // Kept forever: retention would delete 2023's records when the log rolls.
   Ok({"--dir", a, "topic", "create", "t", "--partitions", "3", "--retention", "-1"});
-  Ok({"--dir", a, "produce", "t", "--format", "json", "-p", "1"}, kTrickyRecords);
+  Ok({"--dir", a, "produce", "t", "--format", "json", "-p", "1"}, kRecordsACopyMustKeep);
   std::string lines;
   for (int i = 0; i < 3000; ++i) lines += "k" + std::to_string(i % 13) + ":v" + std::to_string(i) + "\n";
   Ok({"--dir", a, "produce", "t", "-K", ":"}, lines);
