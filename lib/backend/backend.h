@@ -75,7 +75,18 @@ using topic::kMaxPartitions;
 using topic::TopicConfigToJson;
 using topic::ValidateTopicConfig;
 
-// verify, dump and retention: what only a directory of segment files has.
+// Appends batches as a directory stores them (see Maintenance::ReadBatches).
+class BatchAppender {
+ public:
+  virtual ~BatchAppender() = default;
+  // Appends one stored batch (header included) as it is; returns the
+  // offset it got.
+  virtual Result<int64_t> Append(std::string& raw) = 0;
+};
+
+// verify, dump and retention: what only a directory of segment files has;
+// and its batches as stored, which klog mirror copies between directories
+// as they are (offsets are identical, so nothing needs re-encoding).
 class Maintenance {
  public:
   virtual ~Maintenance() = default;
@@ -87,6 +98,14 @@ class Maintenance {
   // One partition batch by batch.
   virtual Status Dump(const std::string& topic, int partition, const DumpOptions& options,
                       const DumpCallback& on_batch) = 0;
+  // The partition's stored batches from the one that starts at `from` to
+  // its end as of the call: on_batch(raw bytes, base offset, records).
+  // kInvalidArgument, before any batch is handed over, when no batch starts
+  // at `from`; kCorruption when the offsets do not follow on (a gap).
+  virtual Status ReadBatches(const std::string& topic, int partition, int64_t from,
+                             const std::function<Status(std::string& raw, int64_t base, int64_t records)>& on_batch,
+                             const std::atomic<bool>* stop) = 0;
+  virtual Result<std::unique_ptr<BatchAppender>> OpenBatchAppender(const std::string& topic, int partition) = 0;
 };
 
 class Backend {

@@ -3,7 +3,10 @@
 #include "client/consumer.h"
 #include "client/group_consumer.h"
 #include "group/group_paths.h"
+#include "log/partition_reader.h"
 #include "log/partition_start.h"
+#include "log/partition_writer.h"
+#include "util/clock.h"
 #include "os/file.h"
 
 namespace klog::backend {
@@ -108,6 +111,56 @@ Status LocalBackend::Dump(const std::string& topic, int partition, const log::Du
                           const log::DumpCallback& on_batch) {
   return log::DumpPartition(store_.dir().PartitionDir(topic, partition), topic::PartitionLabel(topic, partition),
                             options, on_batch);
+}
+
+Status LocalBackend::ReadBatches(const std::string& topic, int partition, int64_t from,
+                                 const std::function<Status(std::string& raw, int64_t base, int64_t records)>& on_batch,
+                                 const std::atomic<bool>* stop) {
+  const std::string label = topic::PartitionLabel(topic, partition);
+  log::PartitionReader reader(store_.dir().PartitionDir(topic, partition), label);
+  auto end = reader.EndOffset();
+  if (!end.ok()) return end.status();
+  KLOG_RETURN_IF_ERROR(reader.Seek(from));
+  log::Batch batch;
+  int64_t next = from;
+  while (next < *end) {
+    if (stop && stop->load()) return Status::Ok();
+    int64_t skip_below = 0;
+    auto more = reader.Next(batch, &skip_below);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    const log::BatchHeader& h = batch.header();
+    if (h.base_offset != next)
+      return next == from ? Status::InvalidArgument(label + ": no batch starts at offset " + std::to_string(from))
+                          : Status::Corruption(label + ": offsets " + std::to_string(next) + " to " +
+                                               std::to_string(h.base_offset - 1) + " are missing");
+    next = h.next_offset();
+    KLOG_RETURN_IF_ERROR(on_batch(batch.mutable_raw(), h.base_offset, h.record_count));
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+class LocalBatchAppender final : public BatchAppender {
+ public:
+  explicit LocalBatchAppender(std::unique_ptr<log::PartitionWriter> writer) : writer_(std::move(writer)) {}
+  Result<int64_t> Append(std::string& raw) override { return writer_->Append(raw, util::NowMs()); }
+
+ private:
+  std::unique_ptr<log::PartitionWriter> writer_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BatchAppender>> LocalBackend::OpenBatchAppender(const std::string& topic, int partition) {
+  auto config = store_.Load(topic);
+  if (!config.ok()) return config.status();
+  const topic::DataDir& d = store_.dir();
+  auto w = log::PartitionWriter::Open(d.PartitionDir(topic, partition), topic::PartitionLabel(topic, partition),
+                                      config->ToLogConfig(), {d.TopicDir(topic), d.TopicsDir(), d.root()});
+  if (!w.ok()) return w.status();
+  return std::unique_ptr<BatchAppender>(new LocalBatchAppender(std::move(w).value()));
 }
 
 }  // namespace klog::backend

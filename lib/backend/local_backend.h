@@ -42,6 +42,10 @@ class LocalBackend final : public Backend, public Maintenance {
   Result<topic::RetentionRun> Retention(const std::vector<std::string>& topics, bool dry_run, int64_t now_ms) override;
   Status Dump(const std::string& topic, int partition, const log::DumpOptions& options,
               const log::DumpCallback& on_batch) override;
+  Status ReadBatches(const std::string& topic, int partition, int64_t from,
+                     const std::function<Status(std::string& raw, int64_t base, int64_t records)>& on_batch,
+                     const std::atomic<bool>* stop) override;
+  Result<std::unique_ptr<BatchAppender>> OpenBatchAppender(const std::string& topic, int partition) override;
 
  private:
   topic::TopicStore store_;

@@ -227,7 +227,7 @@ TEST_CASE("mirror killed with -9 at random moments, 50 times, then rerun: the ta
   for (int round = 0; round < 50; ++round) {
     // Records in flight: the source grows before every run.
     std::string lines;
-    for (int i = 0; i < 20000; ++i) lines += "key" + std::to_string(i % 101) + ":r" + std::to_string(round) + "." + std::to_string(i) + "\n";
+    for (int i = 0; i < 60000; ++i) lines += "key" + std::to_string(i % 101) + ":r" + std::to_string(round) + "." + std::to_string(i) + "\n";
     OkIn(a, {"produce", "t", "-K", ":"}, lines);
     KlogProcess m({"mirror", a, b}, {}, tmp.Join("m.out"), tmp.Join("m.err"));
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(1, 20)(rng)));
