@@ -35,5 +35,9 @@ fi
 klog=$(realpath "$build/klog")
 cd "$tests"
 echo "tsan: group tests of $tests/ against $klog"
+# Not the Kafka tests: librdkafka starts its threads with C11 thrd_create,
+# which clang 14's ThreadSanitizer does not intercept, and klog built with
+# it then crashes inside librdkafka. They run in the plain and the
+# ASan+UBSan passes of scripts/test.sh.
 KLOG_BINARY=$klog KLOG_RELIABILITY_QUICK=1 TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1" \
-  ctest --output-on-failure -j"$(nproc)" -R "$regex"
+  ctest --output-on-failure -j"$(nproc)" -R "$regex" -E '^kafka\.'
