@@ -245,7 +245,10 @@ Status CopyStoredBatches(backend::Backend& source, backend::Backend& target, std
   auto dst = target.maintenance();
   if (!src.ok() || !dst.ok()) return Status::Ok();
   int64_t reported_ms = 0;
-  for (auto& [tp, next] : *from) {
+  for (auto& entry : *from) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const TopicPartition& tp = entry.first;
+    int64_t& next = entry.second;
     std::unique_ptr<backend::BatchAppender> appender;
     Status st = (*src)->ReadBatches(
         tp.first, tp.second, next,
