@@ -16,9 +16,14 @@ Status StartEmptyPartitionAt(const std::string& dir, const std::string& label, i
     if (!log.ok()) return log.status().WithContext(label);
     auto size = log->Size();
     if (!size.ok()) return size.status().WithContext(label);
-    if (*size > 0 || b > offset)
+    if (*size > 0)
       return Status::InvalidArgument(label + " is not empty: it cannot be made to start at offset " +
                                      std::to_string(offset));
+    // Empty, but its offsets already went past: they are never given twice.
+    if (b > offset)
+      return Status::InvalidArgument(label + " is empty but its next offset is " + std::to_string(b) +
+                                     ": it cannot be made to start at offset " + std::to_string(offset) +
+                                     " (offsets are never given twice)");
   }
   if (bases->size() == 1 && (*bases)[0] == offset) return Status::Ok();
   // The old empty segments go first: a crash in between leaves a partition

@@ -13,7 +13,9 @@ namespace klog::log {
 
 // Under the writer lock: a partition holding no record gets one empty
 // segment based at `offset` (durably: files and directory entry synced),
-// replacing its empty segments. InvalidArgument when it holds a record.
+// replacing its empty segments. InvalidArgument when it holds a record, or
+// when its next offset is already past `offset` (an empty partition that
+// once held records, or was started later): offsets are never given twice.
 Status StartEmptyPartitionAt(const std::string& dir, const std::string& label, int64_t offset);
 
 }  // namespace klog::log
