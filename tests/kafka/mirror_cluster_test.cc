@@ -90,10 +90,18 @@ TEST_CASE("mirror directory -> cluster -> directory: every record keeps partitio
                  "2|1700000000003|k|1|" + std::string("\x00\x01\x02\xff", 4) + "|\n");
 
   // And back down to a directory, which equals the first one.
-  RunResult down = Klog({"mirror", kafka, c, "--topic", "t"});
+  // The mock never answers DescribeConfigs: the topic's settings cannot be
+  // read within --timeout (2 s here, not the default 30 s), which the one
+  // warning line says; the records are what must be kept, and are.
+  RunResult down = Klog({"--timeout", "2s", "mirror", kafka, c, "--topic", "t"});
   INFO(down.err);
   REQUIRE(down.exit_code == 0);
+  CHECK(down.err ==
+        "klog: warning: the settings of source topic 't' could not be read (reading the config of topic 't': Failed "
+        "while waiting for controller: Local: Timed out (brokers " +
+            mock.bootstrap() + ")): the target topic gets klog's defaults\n");
   CHECK(Records({"--dir", c}, "t", 3) == from_dir);
+  CHECK(Ok({"--dir", c, "topic", "describe", "t", "--json"}).find("\"partitions\":3") != std::string::npos);
 
   // A rerun has nothing to copy; a new record goes across on the next run.
   Ok({"--dir", a, "produce", "t", "-p", "2", "late"});
@@ -130,6 +138,34 @@ TEST_CASE("mirror to a cluster killed with -9 at random moments (8 times inside 
   INFO(last.err);
   REQUIRE(last.exit_code == 0);
   CHECK(Records({"-b", mock.bootstrap()}, "t", 2) == Records({"--dir", a}, "t", 2));
+}
+
+TEST_CASE("mirror kafka://... DIR -f follows the cluster: records produced meanwhile arrive; SIGTERM ends it with exit 0 and everything read written") {
+  MockCluster mock;
+  REQUIRE_MESSAGE(mock.ok(), mock.error());
+  TempDir tmp;
+  std::string d = tmp.Join("d"), kafka = "kafka://" + mock.bootstrap();
+  REQUIRE(mock.Command("topic t 2") == "ok");
+  Ok({"-b", mock.bootstrap(), "produce", "t", "-p", "0", "a0", "a1"});
+  Ok({"-b", mock.bootstrap(), "produce", "t", "-p", "1", "b0"});
+  // The target topic exists: the mock's unanswered DescribeConfigs (the
+  // source's settings) is not waited for.
+  Ok({"--dir", d, "topic", "create", "t", "--partitions", "2"});
+  KlogProcess follower({"mirror", kafka, d, "--topic", "t", "-f"}, {}, tmp.Join("f.out"), tmp.Join("f.err"));
+  auto same = [&] { return Records({"--dir", d}, "t", 2) == Records({"-b", mock.bootstrap()}, "t", 2); };
+  CHECK(WaitFor(same, 20000));
+  std::string lines;
+  for (int i = 0; i < 500; ++i) lines += "k" + std::to_string(i % 11) + ":later" + std::to_string(i) + "\n";
+  Ok({"-b", mock.bootstrap(), "produce", "t", "-K", ":"}, lines);
+  Ok({"-b", mock.bootstrap(), "produce", "t", "-p", "1", "last"});
+  CHECK(WaitFor(same, 20000));
+  REQUIRE(WaitFor([&] { return follower.Catches(SIGTERM); }, 5000));
+  follower.Signal(SIGTERM);
+  CHECK(follower.Wait(20000) == 0);
+  CHECK(ReadOrEmpty(tmp.Join("f.err")) == "");
+  const std::string copied = Records({"--dir", d}, "t", 2);
+  CHECK(copied == Records({"-b", mock.bootstrap()}, "t", 2));
+  CHECK(Lines(copied).size() == 504);
 }
 
 TEST_CASE("mirror to an unreachable cluster: one line naming the brokers, exit 1, nothing copied") {
