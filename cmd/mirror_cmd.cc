@@ -21,6 +21,7 @@ struct MirrorFlags {
   bool follow = false;
   bool dry_run = false;
   bool json = false;
+  std::string fsync = "never";
 };
 
 std::string PlanTable(const mirror::MirrorPlan& plan) {
@@ -116,6 +117,8 @@ int Run(const Globals& g, const MirrorFlags& f) {
   options.topics = f.topics;
   options.groups = f.groups;
   options.follow = f.follow;
+  options.fsync = ParseFlag("--fsync", backend::ParseFsyncPolicy(f.fsync));
+  options.warn = [&g](const std::string& message) { Warn(g, message); };
   auto plan = mirror::PlanMirror(*from, *to, options);
   if (!plan.ok()) return Fail(plan.status());
   for (const auto& w : plan->warnings) Warn(g, "warning: " + w);
@@ -148,6 +151,10 @@ void AddMirrorCommand(CLI::App& app, Globals& g, Action& action) {
   sub->add_option("--topic", f->topics, "Mirror this topic (repeatable; default: all)")->type_name("TOPIC");
   sub->add_option("--group", f->groups, "Copy this group's committed offsets (repeatable)")->type_name("GROUP");
   sub->add_flag("-f,--follow", f->follow, "Keep copying new records until SIGINT/SIGTERM");
+  sub->add_option("--fsync", f->fsync,
+                  "When to fsync a directory target:\nnever (default), batch or always")
+      ->type_name("POLICY")
+      ->check(CLI::IsMember({"never", "batch", "always"}));
   sub->add_flag("--dry-run", f->dry_run, "Only print the plan");
   sub->add_flag("--json", f->json, "With --dry-run: the plan as one JSON document");
   sub->callback([&, f] { action = [&, f] { return Run(g, *f); }; });

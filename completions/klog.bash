@@ -44,7 +44,7 @@ _klog_flags() {
         verify) echo "-h --help --repair --json" ;;
         dump) echo "-h --help -p --partition -o --offset -n --max-batches --records --json" ;;
         retention) echo "-h --help --dry-run --json" ;;
-        mirror) echo "-h --help --topic --group -f --follow --dry-run --json" ;;
+        mirror) echo "-h --help --topic --group -f --follow --fsync --dry-run --json" ;;
         *) echo "-h --help" ;;
     esac
 }
@@ -62,7 +62,7 @@ _klog_value_flags() {
         "offset show" | "offset commit") echo "-g --group" ;;
         "offset history") echo "-g --group -n --last" ;;
         dump) echo "-p --partition -o --offset -n --max-batches" ;;
-        mirror) echo "--topic --group" ;;
+        mirror) echo "--topic --group --fsync" ;;
     esac
 }
 
@@ -164,7 +164,7 @@ _klog_flag_values() {
         *"|--compression") _klog_vals=(zstd none) ;;
         "topic describe|--format" | "group describe|--format") _klog_vals=(table json prometheus) ;;
         "produce|--format") _klog_vals=(line null json) ;;
-        "produce|--fsync") _klog_vals=(never batch always) ;;
+        "produce|--fsync" | "mirror|--fsync") _klog_vals=(never batch always) ;;
         "consume|--format") _klog_vals=(json) ;;
         "consume|-o" | "consume|--offset") _klog_vals=(beginning end) ;;
         "consume|--auto-offset-reset") _klog_vals=(earliest latest) ;;

@@ -49,7 +49,7 @@ function __klog_value_flags --argument-names cmdpath
         case dump
             printf '%s\n' -p --partition -o --offset -n --max-batches
         case mirror
-            printf '%s\n' --topic --group
+            printf '%s\n' --topic --group --fsync
     end
 end
 
@@ -296,5 +296,6 @@ complete -c klog -n '__klog_any_arg mirror' -a '(__fish_complete_directories)'
 complete -c klog -n "__klog_is mirror" -l topic -x -d 'Mirror this topic'
 complete -c klog -n "__klog_is mirror" -l group -x -d "Copy this group's offsets"
 complete -c klog -n "__klog_is mirror" -s f -l follow -d 'Keep copying new records'
+complete -c klog -n "__klog_is mirror" -l fsync -x -a 'never batch always' -d 'When to fsync a directory target'
 complete -c klog -n "__klog_is mirror" -l dry-run -d 'Only print the plan'
 complete -c klog -n "__klog_is mirror" -l json -d 'With --dry-run: the plan as JSON'

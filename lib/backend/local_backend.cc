@@ -153,12 +153,15 @@ class LocalBatchAppender final : public BatchAppender {
 
 }  // namespace
 
-Result<std::unique_ptr<BatchAppender>> LocalBackend::OpenBatchAppender(const std::string& topic, int partition) {
+Result<std::unique_ptr<BatchAppender>> LocalBackend::OpenBatchAppender(const std::string& topic, int partition,
+                                                                       FsyncPolicy fsync) {
   auto config = store_.Load(topic);
   if (!config.ok()) return config.status();
+  log::LogConfig log_config = config->ToLogConfig();
+  log_config.fsync = fsync;
   const topic::DataDir& d = store_.dir();
   auto w = log::PartitionWriter::Open(d.PartitionDir(topic, partition), topic::PartitionLabel(topic, partition),
-                                      config->ToLogConfig(), {d.TopicDir(topic), d.TopicsDir(), d.root()});
+                                      log_config, {d.TopicDir(topic), d.TopicsDir(), d.root()});
   if (!w.ok()) return w.status();
   return std::unique_ptr<BatchAppender>(new LocalBatchAppender(std::move(w).value()));
 }

@@ -60,65 +60,97 @@ class CopySink : public backend::RecordSink {
   CopySink(backend::Backend& target, const std::map<TopicPartition, int64_t>& from, const MirrorProgress& done,
            const std::function<void(const MirrorProgress&)>& progress)
       : target_(target), progress_(progress), progress_state_(done) {
-    for (const auto& [tp, offset] : from) next_read_[tp] = next_written_[tp] = offset;
+    for (const auto& [tp, offset] : from) topics_[tp.first].partitions[tp.second] = {offset, offset};
   }
 
-  Status Open(const MirrorPlan& plan) {
+  Status Open(const MirrorOptions& options) {
     backend::ProducerOptions o;
-    for (const auto& t : plan.topics) {
-      auto p = target_.OpenProducer(t.topic, o);
+    o.fsync = options.fsync;
+    if (options.warn)
+      o.warn = [&options, warned = false](const std::string& message) mutable {
+        if (!std::exchange(warned, true)) options.warn(message);
+      };
+    for (auto& [name, t] : topics_) {
+      auto p = target_.OpenProducer(name, o);
       if (!p.ok()) return p.status();
-      producers_[t.topic] = std::move(p).value();
+      t.producer = std::move(p).value();
     }
     return Status::Ok();
   }
 
   Status Deliver(std::string_view topic, int partition, const backend::RecordView& r) override {
-    TopicPartition tp{std::string(topic), partition};
-    int64_t& next = next_read_[tp];
+    // Records come in runs of one partition: look up only when that changes.
+    if (!current_ || topic != current_->first || partition != current_partition_) {
+      auto t = topics_.find(std::string(topic));
+      Cursor* cursor = nullptr;
+      if (t != topics_.end()) {
+        auto p = t->second.partitions.find(partition);
+        if (p != t->second.partitions.end()) cursor = &p->second;
+      }
+      if (!cursor)
+        return Status::InvalidArgument("source topic '" + std::string(topic) + "' has a partition " +
+                                       std::to_string(partition) +
+                                       " it did not have when mirror started: give the target's topic as many "
+                                       "partitions (klog topic alter), then rerun mirror");
+      current_ = &*t;
+      current_partition_ = partition;
+      current_cursor_ = cursor;
+    }
+    int64_t& next = current_cursor_->next_read;
     if (r.offset != next)
-      return Status::Corruption("source topic '" + tp.first + "' partition " + std::to_string(partition) +
+      return Status::Corruption("source topic '" + current_->first + "' partition " + std::to_string(partition) +
                                 " goes from offset " + std::to_string(next - 1) + " to " + std::to_string(r.offset) +
                                 " (offsets missing in the source): the copy cannot keep its offsets there; "
                                 "mirror stopped with everything before it copied");
     ++next;
-    auto& producer = *producers_.at(tp.first);
-    KLOG_RETURN_IF_ERROR(producer.Add(partition, r.timestamp, r.key, r.value, r.headers));
+    TopicCopy& t = current_->second;
+    KLOG_RETURN_IF_ERROR(t.producer->Add(partition, r.timestamp, r.key, r.value, r.headers));
     int64_t bytes = static_cast<int64_t>(r.value.size() + (r.key ? r.key->size() : 0));
     for (const auto& h : r.headers) bytes += static_cast<int64_t>(h.name.size() + (h.value ? h.value->size() : 0));
-    pending_bytes_[tp.first] += bytes;
-    return Taken(producer, tp.first);
+    t.pending_bytes += bytes;
+    return Taken(current_->first, t);
   }
 
   // Input paused: everything read is written now (a follower's latency).
   Status Idle() override { return FlushAll(); }
 
   Status FlushAll() {
-    for (auto& [topic, producer] : producers_) {
-      KLOG_RETURN_IF_ERROR(producer->Flush());
-      KLOG_RETURN_IF_ERROR(Taken(*producer, topic));
+    for (auto& [name, t] : topics_) {
+      if (!t.producer) continue;
+      KLOG_RETURN_IF_ERROR(t.producer->Flush());
+      KLOG_RETURN_IF_ERROR(Taken(name, t));
     }
     Report(true);
     return Status::Ok();
   }
 
  private:
+  struct Cursor {
+    int64_t next_read, next_written;
+  };
+  struct TopicCopy {
+    std::unique_ptr<backend::RecordProducer> producer;
+    std::map<int, Cursor> partitions;
+    int64_t pending_bytes = 0;  // of records added, not yet reported written
+  };
+
   // Checks and counts what the target reports written.
-  Status Taken(backend::RecordProducer& producer, const std::string& topic) {
-    if (!producer.has_written()) return Status::Ok();
-    for (const auto& run : producer.TakeWritten()) {
-      int64_t& next = next_written_[{topic, run.partition}];
-      if (run.offset != next)
+  Status Taken(const std::string& topic, TopicCopy& t) {
+    if (!t.producer->has_written()) return Status::Ok();
+    for (const auto& run : t.producer->TakeWritten()) {
+      auto p = t.partitions.find(run.partition);
+      if (p == t.partitions.end() || run.offset != p->second.next_written)
         return Status::Corruption("target topic '" + topic + "' partition " + std::to_string(run.partition) +
-                                  " put the source's offset " + std::to_string(next) + " at offset " +
-                                  std::to_string(run.offset) +
+                                  " put the source's offset " +
+                                  (p == t.partitions.end() ? std::string("?") : std::to_string(p->second.next_written)) +
+                                  " at offset " + std::to_string(run.offset) +
                                   ": something else writes to the target; mirror stopped");
-      next += run.count;
+      p->second.next_written += run.count;
       progress_state_.records += run.count;
     }
     // Bytes are counted per topic when its producer reports, near enough.
-    progress_state_.bytes += pending_bytes_[topic];
-    pending_bytes_[topic] = 0;
+    progress_state_.bytes += t.pending_bytes;
+    t.pending_bytes = 0;
     Report(false);
     return Status::Ok();
   }
@@ -133,9 +165,10 @@ class CopySink : public backend::RecordSink {
 
   backend::Backend& target_;
   const std::function<void(const MirrorProgress&)>& progress_;
-  std::map<std::string, std::unique_ptr<backend::RecordProducer>> producers_;
-  std::map<TopicPartition, int64_t> next_read_, next_written_;
-  std::map<std::string, int64_t> pending_bytes_;
+  std::map<std::string, TopicCopy> topics_;
+  std::pair<const std::string, TopicCopy>* current_ = nullptr;
+  int current_partition_ = -1;
+  Cursor* current_cursor_ = nullptr;
   MirrorProgress progress_state_;
   int64_t reported_ms_ = 0;
 };
@@ -238,8 +271,8 @@ namespace {
 // decoding and re-encoding. A partition whose copy does not go on at a
 // batch boundary of the source (a target a record-by-record copy left
 // mid-batch) is left to the record-by-record path. Moves *from on.
-Status CopyStoredBatches(backend::Backend& source, backend::Backend& target, std::map<TopicPartition, int64_t>* from,
-                         MirrorProgress* done, const std::atomic<bool>* stop,
+Status CopyStoredBatches(backend::Backend& source, backend::Backend& target, backend::FsyncPolicy fsync,
+                         std::map<TopicPartition, int64_t>* from, MirrorProgress* done, const std::atomic<bool>* stop,
                          const std::function<void(const MirrorProgress&)>& progress) {
   auto src = source.maintenance();
   auto dst = target.maintenance();
@@ -254,7 +287,7 @@ Status CopyStoredBatches(backend::Backend& source, backend::Backend& target, std
         tp.first, tp.second, next,
         [&](std::string& raw, int64_t base, int64_t records) -> Status {
           if (!appender) {
-            auto a = (*dst)->OpenBatchAppender(tp.first, tp.second);
+            auto a = (*dst)->OpenBatchAppender(tp.first, tp.second, fsync);
             if (!a.ok()) return a.status();
             appender = std::move(a).value();
           }
@@ -303,12 +336,12 @@ Status RunMirror(backend::Backend& source, backend::Backend& target, const Mirro
   MirrorProgress done;
   done.planned = plan.records();
   if (source.kind() == backend::Backend::Kind::kDirectory && target.kind() == backend::Backend::Kind::kDirectory)
-    KLOG_RETURN_IF_ERROR(CopyStoredBatches(source, target, &from, &done, stop, progress));
+    KLOG_RETURN_IF_ERROR(CopyStoredBatches(source, target, options.fsync, &from, &done, stop, progress));
   if (!read.topics.empty() && !(stop && stop->load())) {
     read.start_offsets = from;
     read.follow = options.follow;
     CopySink sink(target, from, done, progress);
-    KLOG_RETURN_IF_ERROR(sink.Open(plan));
+    KLOG_RETURN_IF_ERROR(sink.Open(options));
     Status st = source.Consume(read, sink, stop);
     // What was read is written even when reading failed or was stopped.
     Status flushed = sink.FlushAll();

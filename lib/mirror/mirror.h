@@ -23,6 +23,12 @@ struct MirrorOptions {
   std::vector<std::string> topics;  // empty: every topic of the source
   std::vector<std::string> groups;  // committed offsets to copy
   bool follow = false;              // keep copying new records until stopped
+  // On a directory target: with batch or always, what is reported copied
+  // (progress, exit) is durable. A cluster target ignores it (acks=all).
+  backend::FsyncPolicy fsync = backend::FsyncPolicy::kNever;
+  // Told, for stderr, when an option has no meaning on the target (--fsync
+  // on a cluster); once.
+  std::function<void(const std::string&)> warn;
 };
 
 struct TopicPlan {
