@@ -83,6 +83,62 @@ TEST_CASE("mirror dir -> dir: every record identical (key null/empty, binary, he
   CHECK(Records(b, "t", 3) == Records(a, "t", 3));
 }
 
+// "base=B last=L count=N" of each stored batch of one partition.
+std::vector<std::string> Batches(const std::string& dir, const std::string& topic, int partition) {
+  std::vector<std::string> out;
+  for (const auto& line : Lines(OkIn(dir, {"dump", topic, "-p", std::to_string(partition)})))
+    out.push_back(line.substr(0, line.find(" bytes=")));
+  return out;
+}
+
+TEST_CASE("mirror dir -> dir onto a target that ends in the middle of a source batch: that partition goes on record by record, the others batch by batch, and the target ends identical") {
+  TempDir tmp;
+  std::string a = tmp.Join("a"), b = tmp.Join("b");
+  // JSON records with their own timestamps, so that the same lines produced
+  // to the target make records equal to the source's.
+  auto json = [](int from, int to) {
+    std::string lines;
+    for (int i = from; i < to; ++i)
+      lines += R"({"key":"k)" + std::to_string(i % 3) + R"(","value":"v)" + std::to_string(i) +
+               R"(","headers":[{"key":"h","value":"x"},{"key":"h","value":null}],"timestamp":)" + std::to_string(1700000000000 + i) + "}\n";
+    return lines;
+  };
+  OkIn(a, {"topic", "create", "t", "--partitions", "2", "--retention", "-1"});
+  for (int p : {0, 1}) {
+    OkIn(a, {"produce", "t", "--format", "json", "-p", std::to_string(p)}, json(0, 10));  // one batch: 0..9
+    OkIn(a, {"produce", "t", "--format", "json", "-p", std::to_string(p)}, json(10, 20));  // 10..19
+  }
+  REQUIRE(Batches(a, "t", 1) == std::vector<std::string>{"base=0 last=9 count=10", "base=10 last=19 count=10"});
+  // The target's partition 1 holds the source's first 6 records (one batch
+  // of its own): its copy goes on at 6, inside the source's first batch.
+  OkIn(b, {"topic", "create", "t", "--partitions", "2", "--retention", "-1"});
+  OkIn(b, {"produce", "t", "--format", "json", "-p", "1"}, json(0, 6));
+  RunResult plan = Klog({"mirror", a, b, "--dry-run", "--json"});
+  REQUIRE(plan.exit_code == 0);
+  CHECK(plan.out.find(R"("partition":1,"source_start":0,"source_end":20,"target_end":6,"records":14)") !=
+        std::string::npos);
+
+  RunResult r = Klog({"mirror", a, b});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err == "");
+  CHECK(Records(b, "t", 2) == Records(a, "t", 2));
+  // Partition 0 got the source's batches as they are; partition 1 its
+  // records from 6 on, in batches the target made.
+  CHECK(Batches(b, "t", 0) == Batches(a, "t", 0));
+  std::vector<std::string> p1 = Batches(b, "t", 1);
+  REQUIRE(p1.size() >= 2);
+  CHECK(p1[0] == "base=0 last=5 count=6");
+  CHECK(p1[1].rfind("base=6 ", 0) == 0);
+  CHECK(p1.back().find(" last=19 ") != std::string::npos);
+  CHECK(OkIn(b, {"verify"}).find("DAMAGED") == std::string::npos);
+
+  // A rerun after more records: at a batch boundary again, nothing twice.
+  OkIn(a, {"produce", "t", "--format", "json", "-p", "1"}, json(20, 25));
+  REQUIRE(Klog({"mirror", a, b}).exit_code == 0);
+  CHECK(Records(b, "t", 2) == Records(a, "t", 2));
+}
+
 TEST_CASE("mirror: a source whose oldest records are gone keeps its offsets on a new target") {
   TempDir tmp;
   std::string a = tmp.Join("a"), b = tmp.Join("b");
