@@ -36,7 +36,7 @@ void CreateTopic(LocalBackend& b, int partitions = 1) {
 // Appends `batches` batches of `per_batch` records of about 300 bytes each
 // to t/`partition`, stamped from 1000 on (1970); returns their base offsets.
 std::vector<int64_t> AppendBatches(LocalBackend& b, int partition, int batches, int per_batch) {
-  auto appender = b.OpenBatchAppender("t", partition);
+  auto appender = b.OpenBatchAppender("t", partition, FsyncPolicy::kNever);
   REQUIRE(appender.ok());
   std::vector<int64_t> bases;
   for (int i = 0; i < batches; ++i) {
