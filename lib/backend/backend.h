@@ -82,6 +82,10 @@ class BatchAppender {
   // Appends one stored batch (header included) as it is; returns the
   // offset it got.
   virtual Result<int64_t> Append(std::string& raw) = 0;
+  // Appends it only if it gets offset `base`, checked under the partition's
+  // lock: kBusy, nothing written, when another writer appended meanwhile
+  // (a copy keeping its source's offsets refuses rather than misplaces).
+  virtual Result<int64_t> AppendAt(std::string& raw, int64_t base) = 0;
 };
 
 // verify, dump and retention: what only a directory of segment files has;

@@ -146,6 +146,9 @@ class LocalBatchAppender final : public BatchAppender {
  public:
   explicit LocalBatchAppender(std::unique_ptr<log::PartitionWriter> writer) : writer_(std::move(writer)) {}
   Result<int64_t> Append(std::string& raw) override { return writer_->Append(raw, util::NowMs()); }
+  Result<int64_t> AppendAt(std::string& raw, int64_t base) override {
+    return writer_->AppendAt(raw, base, util::NowMs());
+  }
 
  private:
   std::unique_ptr<log::PartitionWriter> writer_;

@@ -240,6 +240,16 @@ Status PartitionWriter::Roll(int64_t now_ms) {
 }
 
 Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms, std::vector<PendingSync>* sync_later) {
+  return AppendExpecting(batch, std::nullopt, now_ms, sync_later);
+}
+
+Result<int64_t> PartitionWriter::AppendAt(std::string& batch, int64_t base, int64_t now_ms,
+                                          std::vector<PendingSync>* sync_later) {
+  return AppendExpecting(batch, base, now_ms, sync_later);
+}
+
+Result<int64_t> PartitionWriter::AppendExpecting(std::string& batch, std::optional<int64_t> base, int64_t now_ms,
+                                                 std::vector<PendingSync>* sync_later) {
   BatchHeader h;
   if (batch.size() < kBatchHeaderSize) return Status::InvalidArgument("short batch");
   KLOG_RETURN_IF_ERROR(ParseBatchHeader(batch.data(), h));
@@ -252,6 +262,9 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, int64_t now_ms, std:
     KLOG_RETURN_IF_ERROR(CheckDir());
     KLOG_RETURN_IF_ERROR(Refresh(nullptr, true));
   }
+  if (base && *base != next_offset_)
+    return Status::Busy(label_ + ": the next offset is " + std::to_string(next_offset_) + ", not " +
+                        std::to_string(*base) + ": another writer appended meanwhile; nothing written");
 
   bool too_big = size_ > 0 && size_ + batch.size() > config_.segment_bytes;
   bool too_old = size_ > 0 && now_ms - first_ts_ > config_.segment_ms;

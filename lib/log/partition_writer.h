@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,12 @@ class PartitionWriter {
   // thread) before it reports the batch, so that it can write the next
   // batch while this one syncs.
   Result<int64_t> Append(std::string& batch, int64_t now_ms, std::vector<PendingSync>* sync_later = nullptr);
+  // Append only if the batch gets base offset `base`: the partition's next
+  // offset is checked under the lock, so another writer cannot slip in
+  // between. kBusy naming both offsets, nothing written, otherwise. A copy
+  // that must keep its source's offsets (klog mirror) appends this way.
+  Result<int64_t> AppendAt(std::string& batch, int64_t base, int64_t now_ms,
+                           std::vector<PendingSync>* sync_later = nullptr);
 
   // Takes the lock and recovers the active segment (torn tail, indexes)
   // without appending; what was done goes to *report.
@@ -87,6 +94,8 @@ class PartitionWriter {
   PartitionWriter(std::string dir, std::string label, const LogConfig& config)
       : dir_(std::move(dir)), label_(std::move(label)), config_(config) {}
 
+  Result<int64_t> AppendExpecting(std::string& batch, std::optional<int64_t> base, int64_t now_ms,
+                                  std::vector<PendingSync>* sync_later);
   Status Lock(os::FileLock& lock);
   // NotFound "the topic was deleted" when dir_ no longer names the
   // directory this writer opened.

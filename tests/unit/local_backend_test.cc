@@ -122,6 +122,27 @@ TEST_CASE("StartEmptyPartitionAt: a partition holding records is refused with In
   CHECK(b.StartEmptyPartitionAt("t", 1, 50).code() == Code::kInvalidArgument);
 }
 
+TEST_CASE("a batch appender's AppendAt refuses (Busy, nothing written) once another writer appended to the partition") {
+  TempDir tmp;
+  LocalBackend b{topic::DataDir(tmp.path())};
+  CreateTopic(b);
+  auto appender = b.OpenBatchAppender("t", 0, FsyncPolicy::kNever);
+  REQUIRE(appender.ok());
+  std::string raw = MakeBatch({"s0", "s1"}, 1000);
+  auto at = (*appender)->AppendAt(raw, 0);
+  REQUIRE(at.ok());
+  CHECK(*at == 0);
+  AppendBatches(b, 0, 1, 1);  // someone else's record at offset 2
+  raw = MakeBatch({"s2"}, 1002);
+  at = (*appender)->AppendAt(raw, 2);
+  CHECK(at.status().code() == Code::kBusy);
+  CHECK(at.status().message() ==
+        "topic 't' partition 0: the next offset is 3, not 2: another writer appended meanwhile; nothing written");
+  auto stats = b.DescribeTopic("t");
+  REQUIRE(stats.ok());
+  CHECK((*stats)[0].end_offset == 3);
+}
+
 TEST_CASE("Consume with exact starts: inside the log from exactly there (mid-batch too); before its start (retention) or past its end OutOfRange naming topic, partition, offset and the range") {
   TempDir tmp;
   LocalBackend b{topic::DataDir(tmp.path())};
