@@ -128,7 +128,7 @@ Status RepairGaps(const std::string& dir, const std::string& label, const Verify
                          " that were never completely written (offsets from " + std::to_string(d.offset) +
                          " on are lost)");
       index_bases->push_back(d.segment_base);
-    } else {
+    } else if (d.kind == DamageKind::kSegmentGap) {  // other damage is mended by the caller, never recorded
       int64_t last = d.segment_base - 1;
       KLOG_RETURN_IF_ERROR(RecordLostOffsets(dir, d.offset, last).WithContext(label));
       actions->push_back("recorded " +
