@@ -426,13 +426,17 @@ CrashState OpHistory::Sample(size_t cut, Model model, std::mt19937_64& rng) cons
     tree[dir][name] = value;
   }
 
+  // Segments as built, by directory: name -> (an unsynced write of it was
+  // torn into sectors, it holds data).
+  std::map<std::string, std::map<std::string, std::pair<bool, bool>>> segments;
+
   // Data of one inode in this state.
   auto content = [&](int id) {
     const Inode& n = inodes_[id];
     std::string f;
     size_t synced = model == Model::kPosix ? LastSyncStart(id, cut) : kNone;
     size_t durable_until = model == Model::kPosix ? (synced == kNone ? 0 : synced) : commit;
-    bool lost = false, hole = false, partial = false;
+    bool lost = false, hole = false, partial = false, sectors = false;
     std::string shortp = PathOf(id);
     uint64_t committed_size = 0;
     bool frozen = false;
@@ -513,7 +517,7 @@ CrashState OpHistory::Sample(size_t cut, Model model, std::mt19937_64& rng) cons
             if (uniform(0.5)) std::memcpy(torn.data() + s, e.bytes.data() + s, std::min<size_t>(512, n_bytes - s));
           WriteBytes(f, e.off, torn);
           if (lost) hole = true;
-          partial = true;
+          partial = sectors = true;
           st.choices.push_back(at + ": write of " + std::to_string(n_bytes) + " bytes at " + std::to_string(e.off) +
                                " torn (random 512-byte sectors kept)");
           break;
@@ -527,6 +531,10 @@ CrashState OpHistory::Sample(size_t cut, Model model, std::mt19937_64& rng) cons
     }
     if (hole && IsSegment(shortp)) st.holes.push_back(shortp);
     if (partial && IsSegment(shortp)) st.torn.push_back(shortp);
+    if (IsSegment(shortp)) {
+      size_t slash = shortp.rfind('/');
+      segments[shortp.substr(0, slash)][shortp.substr(slash + 1)] = {sectors, !f.empty()};
+    }
     return f;
   };
 
@@ -551,6 +559,18 @@ CrashState OpHistory::Sample(size_t cut, Model model, std::mt19937_64& rng) cons
     return idx;
   };
   build(0);
+  // A batch torn into sectors in a segment that a later segment of the
+  // partition follows with data is a hole too, across files: a roll without
+  // a sync (--fsync never) orders nothing, and klog cannot tell that batch
+  // from damage of synced data (a closed segment merely cut short, or ending
+  // in zeros, it can repair: not a hole).
+  for (const auto& [dir, segs] : segments) {
+    bool later_data = false;
+    for (auto it = segs.rbegin(); it != segs.rend(); ++it) {
+      if (it->second.first && later_data) st.holes.push_back(dir + "/" + it->first);
+      later_data |= it->second.second;
+    }
+  }
   return st;
 }
 

@@ -61,9 +61,10 @@ struct CrashState {
   std::vector<Node> nodes;  // nodes[0] is the root
   // Every choice that differs from "everything up to the cut reached the disk".
   std::vector<std::string> choices;
-  // Paths of segment files where a lost write is followed by a kept one: the
-  // damage is then in the middle of unsynced data, where klog may rightly
-  // refuse to cut (it cannot tell it from damage of synced data).
+  // Paths of segment files where a lost write is followed by a kept one, or
+  // a write torn into sectors by a later segment of the partition that holds
+  // data: the damage is then in the middle of unsynced data, where klog may
+  // rightly refuse to cut (it cannot tell it from damage of synced data).
   std::vector<std::string> holes;
   // Paths of segment files that hold part of an unsynced write (a prefix of
   // it, or some of its sectors): a torn batch, then maybe zeros, at the end.
