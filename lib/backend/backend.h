@@ -83,7 +83,7 @@ class BatchAppender {
   // offset it got.
   virtual Result<int64_t> Append(std::string& raw) = 0;
   // Appends it only if it gets offset `base`, checked under the partition's
-  // lock: kBusy, nothing written, when another writer appended meanwhile
+  // lock: kCorruption, nothing written, when another writer appended meanwhile
   // (a copy keeping its source's offsets refuses rather than misplaces).
   virtual Result<int64_t> AppendAt(std::string& raw, int64_t base) = 0;
 };

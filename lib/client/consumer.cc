@@ -97,6 +97,8 @@ Status ConsumeUntilDone(const topic::TopicStore& store, const ConsumeOptions& op
         if (!end.ok()) return end.status();
         c.stop_at = *end;
       }
+      auto stop = options.stop_offsets.find({topic, p});
+      if (stop != options.stop_offsets.end()) c.stop_at = std::min(c.stop_at, stop->second);
       KLOG_RETURN_IF_ERROR(c.reader->Seek(*from));
       c.done = *from >= c.stop_at;
       cursors.push_back(std::move(c));

@@ -162,12 +162,16 @@ Status Producer::Append(Job& job, std::vector<WrittenRun>* written, std::vector<
       }
       part.writer = std::move(w).value();
     }
-    auto base = part.writer->Append(job.framed[i], now, sync_later);
+    auto expect = options_.expect_offsets.find(p);
+    auto base = expect == options_.expect_offsets.end()
+                    ? part.writer->Append(job.framed[i], now, sync_later)
+                    : part.writer->AppendAt(job.framed[i], expect->second, now, sync_later);
     if (!base.ok()) {
       failed = base.status();  // the batches after it are dropped: reported as not written
       break;
     }
     next[p] = *base;
+    if (expect != options_.expect_offsets.end()) expect->second = part.writer->next_offset();
   }
   int64_t record = job.first;
   for (const Run& run : job.order) {

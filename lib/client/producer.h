@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,11 @@ struct ProducerOptions {
   // --linger: on a cluster, librdkafka's linger.ms (a directory's producer
   // lingers in backend/produce_stream instead).
   int64_t linger_ms = 0;
+  // klog mirror: the offset each partition's next record must get (offsets
+  // stay the source's). An append that would land elsewhere (another
+  // writer appended) is refused before it writes. Directory only: a
+  // cluster producer cannot ask, and mirror checks what it reports.
+  std::map<int, int64_t> expect_offsets;
   // Told, for stderr, when an option has no meaning on this backend (--fsync
   // on a cluster); may be empty.
   std::function<void(const std::string&)> warn;

@@ -1,5 +1,6 @@
 #include "kafka/kafka_consumer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <memory>
@@ -121,6 +122,8 @@ Status PlanCursors(ClusterConnection& conn, const record::ConsumeOptions& option
       c.start = exact->second;
     }
     if (!options.follow) c.stop_at = w->high;
+    auto stop = options.stop_offsets.find({r.topics[c.topic].name, c.partition});
+    if (stop != options.stop_offsets.end()) c.stop_at = std::min(c.stop_at, stop->second);
     c.done = c.start >= c.stop_at;
   }
   return Status::Ok();

@@ -263,7 +263,7 @@ Result<int64_t> PartitionWriter::AppendExpecting(std::string& batch, std::option
     KLOG_RETURN_IF_ERROR(Refresh(nullptr, true));
   }
   if (base && *base != next_offset_)
-    return Status::Busy(label_ + ": the next offset is " + std::to_string(next_offset_) + ", not " +
+    return Status::Corruption(label_ + ": the next offset is " + std::to_string(next_offset_) + ", not " +
                         std::to_string(*base) + ": another writer appended meanwhile; nothing written");
 
   bool too_big = size_ > 0 && size_ + batch.size() > config_.segment_bytes;

@@ -75,7 +75,7 @@ class PartitionWriter {
   Result<int64_t> Append(std::string& batch, int64_t now_ms, std::vector<PendingSync>* sync_later = nullptr);
   // Append only if the batch gets base offset `base`: the partition's next
   // offset is checked under the lock, so another writer cannot slip in
-  // between. kBusy naming both offsets, nothing written, otherwise. A copy
+  // between. kCorruption naming both offsets, nothing written, otherwise. A copy
   // that must keep its source's offsets (klog mirror) appends this way.
   Result<int64_t> AppendAt(std::string& batch, int64_t base, int64_t now_ms,
                            std::vector<PendingSync>* sync_later = nullptr);
@@ -88,6 +88,8 @@ class PartitionWriter {
   Result<std::vector<SegmentInfo>> EnforceRetention(int64_t now_ms);
 
   const LogConfig& config() const { return config_; }
+  // The offset the next appended record gets (as of this writer's last append).
+  int64_t next_offset() const { return next_offset_; }
   void set_fsync(FsyncPolicy p) { config_.fsync = p; }
 
  private:

@@ -11,44 +11,51 @@ namespace {
 
 using TopicPartition = std::pair<std::string, int>;
 
-// The record at `offset` of one partition, or none when the backend does
-// not have it.
-struct OneRecord : backend::RecordSink {
-  bool found = false;
+// One record, kept to compare a target's last record with the source's.
+struct StoredRecord {
   int64_t offset = -1, timestamp = 0;
   std::optional<std::string> key;
   std::string value;
   std::vector<std::pair<std::string, std::optional<std::string>>> headers;
-
-  Status Deliver(std::string_view, int, const backend::RecordView& r) override {
-    found = true;
-    offset = r.offset;
-    timestamp = r.timestamp;
-    if (r.key) key = std::string(*r.key);
-    value = std::string(r.value);
-    for (const auto& h : r.headers)
-      headers.emplace_back(std::string(h.name), h.value ? std::optional<std::string>(std::string(*h.value))
-                                                        : std::nullopt);
-    return Status::OutputClosed("one record is enough");
-  }
-  Status Idle() override { return Status::Ok(); }
-  bool operator==(const OneRecord& o) const {
-    return found == o.found && offset == o.offset && timestamp == o.timestamp && key == o.key && value == o.value &&
-           headers == o.headers;
-  }
+  bool operator==(const StoredRecord&) const = default;
 };
 
-Result<OneRecord> ReadOne(backend::Backend& b, const std::string& topic, int partition, int64_t offset) {
-  backend::ConsumeOptions o;
-  o.topics = {topic};
-  o.partitions = {partition};
-  o.start_offsets[{topic, partition}] = offset;
-  o.max_messages = 1;
-  OneRecord r;
-  Status st = b.Consume(o, r, nullptr);
-  if (!st.ok() && st.code() != Code::kOutputClosed) return st;
-  return r;
-}
+// The records of one topic at the given offsets (partition -> offset), in
+// one read: on a cluster one consumer, not one per partition. A partition
+// whose record the backend does not have is missing from the result.
+class RecordsAt : public backend::RecordSink {
+ public:
+  static Result<std::map<int, StoredRecord>> Read(backend::Backend& b, const std::string& topic,
+                                                   const std::map<int, int64_t>& offsets) {
+    RecordsAt sink;
+    if (offsets.empty()) return sink.found_;
+    backend::ConsumeOptions o;
+    o.topics = {topic};
+    for (const auto& [partition, offset] : offsets) {
+      o.partitions.push_back(partition);
+      o.start_offsets[{topic, partition}] = offset;
+      o.stop_offsets[{topic, partition}] = offset + 1;
+    }
+    KLOG_RETURN_IF_ERROR(b.Consume(o, sink, nullptr));
+    return sink.found_;
+  }
+
+  Status Deliver(std::string_view, int partition, const backend::RecordView& r) override {
+    StoredRecord& s = found_[partition];
+    s.offset = r.offset;
+    s.timestamp = r.timestamp;
+    if (r.key) s.key = std::string(*r.key);
+    s.value = std::string(r.value);
+    for (const auto& h : r.headers)
+      s.headers.emplace_back(std::string(h.name), h.value ? std::optional<std::string>(std::string(*h.value))
+                                                          : std::nullopt);
+    return Status::Ok();
+  }
+  Status Idle() override { return Status::Ok(); }
+
+ private:
+  std::map<int, StoredRecord> found_;
+};
 
 // Records go from the source's consumer to one target producer per topic.
 // The offset of each record is checked against the one it must get, and
@@ -71,6 +78,8 @@ class CopySink : public backend::RecordSink {
         if (!std::exchange(warned, true)) options.warn(message);
       };
     for (auto& [name, t] : topics_) {
+      o.expect_offsets.clear();
+      for (const auto& [partition, cursor] : t.partitions) o.expect_offsets[partition] = cursor.next_written;
       auto p = target_.OpenProducer(name, o);
       if (!p.ok()) return p.status();
       t.producer = std::move(p).value();
@@ -79,6 +88,41 @@ class CopySink : public backend::RecordSink {
   }
 
   Status Deliver(std::string_view topic, int partition, const backend::RecordView& r) override {
+    return Failed(Copy(topic, partition, r));
+  }
+
+  // Input paused: everything read is written now (a follower's latency).
+  Status Idle() override { return Failed(FlushAll()); }
+
+  Status FlushAll() {
+    for (auto& [name, t] : topics_) {
+      if (!t.producer) continue;
+      KLOG_RETURN_IF_ERROR(t.producer->Flush().WithContext("target"));
+      KLOG_RETURN_IF_ERROR(Taken(name, t));
+    }
+    Report(true);
+    return Status::Ok();
+  }
+
+  // Whether reading stopped because of this sink; its errors name their side.
+  bool failed() const { return failed_; }
+
+ private:
+  struct Cursor {
+    int64_t next_read, next_written;
+  };
+  struct TopicCopy {
+    std::unique_ptr<backend::RecordProducer> producer;
+    std::map<int, Cursor> partitions;
+    int64_t pending_bytes = 0;  // of records added, not yet reported written
+  };
+
+  Status Failed(Status st) {
+    failed_ = failed_ || !st.ok();
+    return st;
+  }
+
+  Status Copy(std::string_view topic, int partition, const backend::RecordView& r) {
     // Records come in runs of one partition: look up only when that changes.
     if (!current_ || topic != current_->first || partition != current_partition_) {
       auto t = topics_.find(std::string(topic));
@@ -104,35 +148,12 @@ class CopySink : public backend::RecordSink {
                                 "mirror stopped with everything before it copied");
     ++next;
     TopicCopy& t = current_->second;
-    KLOG_RETURN_IF_ERROR(t.producer->Add(partition, r.timestamp, r.key, r.value, r.headers));
+    KLOG_RETURN_IF_ERROR(t.producer->Add(partition, r.timestamp, r.key, r.value, r.headers).WithContext("target"));
     int64_t bytes = static_cast<int64_t>(r.value.size() + (r.key ? r.key->size() : 0));
     for (const auto& h : r.headers) bytes += static_cast<int64_t>(h.name.size() + (h.value ? h.value->size() : 0));
     t.pending_bytes += bytes;
     return Taken(current_->first, t);
   }
-
-  // Input paused: everything read is written now (a follower's latency).
-  Status Idle() override { return FlushAll(); }
-
-  Status FlushAll() {
-    for (auto& [name, t] : topics_) {
-      if (!t.producer) continue;
-      KLOG_RETURN_IF_ERROR(t.producer->Flush());
-      KLOG_RETURN_IF_ERROR(Taken(name, t));
-    }
-    Report(true);
-    return Status::Ok();
-  }
-
- private:
-  struct Cursor {
-    int64_t next_read, next_written;
-  };
-  struct TopicCopy {
-    std::unique_ptr<backend::RecordProducer> producer;
-    std::map<int, Cursor> partitions;
-    int64_t pending_bytes = 0;  // of records added, not yet reported written
-  };
 
   // Checks and counts what the target reports written.
   Status Taken(const std::string& topic, TopicCopy& t) {
@@ -171,6 +192,7 @@ class CopySink : public backend::RecordSink {
   Cursor* current_cursor_ = nullptr;
   MirrorProgress progress_state_;
   int64_t reported_ms_ = 0;
+  bool failed_ = false;
 };
 
 }  // namespace
@@ -223,6 +245,8 @@ Result<MirrorPlan> PlanMirror(backend::Backend& source, backend::Backend& target
     } else {
       return target_parts.status().WithContext("target");
     }
+    std::vector<PartitionFacts> facts;
+    std::map<int, int64_t> last_copied;  // partition -> the target's last record, which the source still has
     for (const auto& sp : *source_parts) {
       PartitionFacts f;
       f.topic = name;
@@ -233,12 +257,19 @@ Result<MirrorPlan> PlanMirror(backend::Backend& source, backend::Backend& target
       for (const auto& t : *target_parts)
         if (t.partition == sp.partition) f.target_start = t.start_offset, f.target_end = t.end_offset;
       int64_t last = f.target_end - 1;
-      if (f.target_end > f.target_start && last >= f.source_start && last < f.source_end) {
-        auto a = ReadOne(source, name, sp.partition, last);
-        if (!a.ok()) return a.status().WithContext("source");
-        auto b = ReadOne(target, name, sp.partition, last);
-        if (!b.ok()) return b.status().WithContext("target");
-        f.last_record_matches = *a == *b;
+      if (f.target_end > f.target_start && last >= f.source_start && last < f.source_end)
+        last_copied[sp.partition] = last;
+      facts.push_back(f);
+    }
+    auto in_source = RecordsAt::Read(source, name, last_copied);
+    if (!in_source.ok()) return in_source.status().WithContext("source");
+    auto in_target = RecordsAt::Read(target, name, last_copied);
+    if (!in_target.ok()) return in_target.status().WithContext("target");
+    for (auto& f : facts) {
+      if (last_copied.count(f.partition)) {
+        auto a = in_source->find(f.partition), b = in_target->find(f.partition);
+        const bool in_a = a != in_source->end(), in_b = b != in_target->end();
+        f.last_record_matches = in_a == in_b && (!in_a || a->second == b->second);
       }
       auto p = PlanPartition(f, can_start);
       if (!p.ok()) return p.status();
@@ -291,12 +322,8 @@ Status CopyStoredBatches(backend::Backend& source, backend::Backend& target, bac
             if (!a.ok()) return a.status();
             appender = std::move(a).value();
           }
-          auto at = appender->Append(raw);
-          if (!at.ok()) return at.status();
-          if (*at != base)
-            return Status::Corruption("target topic '" + tp.first + "' partition " + std::to_string(tp.second) +
-                                      " put the source's offset " + std::to_string(base) + " at offset " +
-                                      std::to_string(*at) + ": something else writes to the target; mirror stopped");
+          auto appended = appender->AppendAt(raw, base);
+          if (!appended.ok()) return appended.status().WithContext("target");
           next = base + records;
           done->records += records;
           done->bytes += static_cast<int64_t>(raw.size());
@@ -345,7 +372,7 @@ Status RunMirror(backend::Backend& source, backend::Backend& target, const Mirro
     Status st = source.Consume(read, sink, stop);
     // What was read is written even when reading failed or was stopped.
     Status flushed = sink.FlushAll();
-    if (!st.ok()) return st.WithContext("source");
+    if (!st.ok()) return sink.failed() ? st : st.WithContext("source");
     if (!flushed.ok()) return flushed;
   } else if (progress) {
     progress(done);

@@ -40,6 +40,9 @@ struct ConsumeOptions {
   // of `start`: klog mirror resumes each partition where its copy ends. An
   // offset outside the partition is kOutOfRange.
   std::map<std::pair<std::string, int>, int64_t> start_offsets;
+  // Exclusive ends of some partitions, where reading them stops before the
+  // end as of start: klog mirror reads one given record of each partition.
+  std::map<std::pair<std::string, int>, int64_t> stop_offsets;
   bool follow = false;
   int64_t max_messages = -1;    // -1: no limit
 };

@@ -79,6 +79,16 @@ TEST_CASE("kafka Consume with exact starts: from exactly there inside the log; b
   REQUIRE(consume(start, &first).ok());
   CHECK(first.seen.size() == static_cast<size_t>(70 - start));
   CHECK(first.seen.front() == start);
+
+  // With a stop offset: only up to it (klog mirror reads one record of each
+  // partition it compares).
+  Offsets one;
+  record::ConsumeOptions o;
+  o.topics = {"t"};
+  o.start_offsets[{"t", 0}] = 67;
+  o.stop_offsets[{"t", 0}] = 68;
+  REQUIRE((*cluster)->Consume(o, one, nullptr).ok());
+  CHECK(one.seen == std::vector<int64_t>{67});
 }
 
 }  // namespace

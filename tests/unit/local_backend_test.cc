@@ -122,7 +122,7 @@ TEST_CASE("StartEmptyPartitionAt: a partition holding records is refused with In
   CHECK(b.StartEmptyPartitionAt("t", 1, 50).code() == Code::kInvalidArgument);
 }
 
-TEST_CASE("a batch appender's AppendAt refuses (Busy, nothing written) once another writer appended to the partition") {
+TEST_CASE("a batch appender's AppendAt refuses (Corruption, nothing written) once another writer appended to the partition") {
   TempDir tmp;
   LocalBackend b{topic::DataDir(tmp.path())};
   CreateTopic(b);
@@ -135,12 +135,46 @@ TEST_CASE("a batch appender's AppendAt refuses (Busy, nothing written) once anot
   AppendBatches(b, 0, 1, 1);  // someone else's record at offset 2
   raw = MakeBatch({"s2"}, 1002);
   at = (*appender)->AppendAt(raw, 2);
-  CHECK(at.status().code() == Code::kBusy);
+  CHECK(at.status().code() == Code::kCorruption);
   CHECK(at.status().message() ==
         "topic 't' partition 0: the next offset is 3, not 2: another writer appended meanwhile; nothing written");
   auto stats = b.DescribeTopic("t");
   REQUIRE(stats.ok());
   CHECK((*stats)[0].end_offset == 3);
+}
+
+// The record path of klog mirror: a producer told each partition's next
+// offset refuses, like AppendAt, to write where the partition does not end.
+TEST_CASE("a producer with expect_offsets refuses (Corruption, nothing written) where the partition does not end") {
+  TempDir tmp;
+  LocalBackend b{topic::DataDir(tmp.path())};
+  CreateTopic(b);
+  AppendBatches(b, 0, 2, 3);  // offsets 0..5
+  const std::string dir = topic::DataDir(tmp.path()).PartitionDir("t", 0);
+  auto before = Snapshot(dir);
+
+  ProducerOptions o;
+  o.expect_offsets[0] = 5;
+  auto producer = b.OpenProducer("t", o);
+  REQUIRE(producer.ok());
+  Status st = (*producer)->Add(0, 5000, std::nullopt, "late", {});
+  if (st.ok()) st = (*producer)->Flush();
+  CHECK(st.code() == Code::kCorruption);
+  CHECK(st.message() ==
+        "topic 't' partition 0: the next offset is 6, not 5: another writer appended meanwhile; nothing written");
+  CHECK(Snapshot(dir) == before);
+
+  // Where it does end it writes, and goes on expecting the offsets after.
+  o.expect_offsets[0] = 6;
+  producer = b.OpenProducer("t", o);
+  REQUIRE(producer.ok());
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE((*producer)->Add(0, 5000, std::nullopt, "on time " + std::to_string(i), {}).ok());
+    REQUIRE((*producer)->Flush().ok());
+  }
+  auto stats = b.DescribeTopic("t");
+  REQUIRE(stats.ok());
+  CHECK((*stats)[0].end_offset == 8);
 }
 
 TEST_CASE("Consume with exact starts: inside the log from exactly there (mid-batch too); before its start (retention) or past its end OutOfRange naming topic, partition, offset and the range") {
@@ -185,6 +219,16 @@ TEST_CASE("Consume with exact starts: inside the log from exactly there (mid-bat
   Offsets mid;
   REQUIRE(consume(46, &mid).ok());  // the last batch holds 44..47
   CHECK(mid.seen[0] == std::vector<int64_t>{46, 47});
+
+  // With a stop offset: only up to it (klog mirror reads one record of each
+  // partition it compares), in the middle of a batch too.
+  Offsets one;
+  ConsumeOptions o;
+  o.topics = {"t"};
+  o.start_offsets[{"t", 0}] = 45;
+  o.stop_offsets[{"t", 0}] = 46;
+  REQUIRE(b.Consume(o, one, nullptr).ok());
+  CHECK(one.seen[0] == std::vector<int64_t>{45});
 }
 
 TEST_CASE("ReadBatches: from a position no batch starts at, InvalidArgument before any batch is handed over") {
