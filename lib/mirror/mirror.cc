@@ -11,6 +11,10 @@ namespace {
 
 using TopicPartition = std::pair<std::string, int>;
 
+// After "offsets X to Y are missing" in the source.
+constexpr const char* kCannotGoOn =
+    ": the copy cannot keep its offsets past them; mirror stopped with everything before them copied";
+
 // One record, kept to compare a target's last record with the source's.
 struct StoredRecord {
   int64_t offset = -1, timestamp = 0;
@@ -142,10 +146,11 @@ class CopySink : public backend::RecordSink {
     }
     int64_t& next = current_cursor_->next_read;
     if (r.offset != next)
-      return Status::Corruption("source topic '" + current_->first + "' partition " + std::to_string(partition) +
-                                " goes from offset " + std::to_string(next - 1) + " to " + std::to_string(r.offset) +
-                                " (offsets missing in the source): the copy cannot keep its offsets there; "
-                                "mirror stopped with everything before it copied");
+      return Status::Corruption(
+          "source: topic '" + current_->first + "' partition " + std::to_string(partition) + ": " +
+          (r.offset > next ? "offsets " + std::to_string(next) + " to " + std::to_string(r.offset - 1) + " are missing"
+                           : "offset " + std::to_string(r.offset) + " comes after " + std::to_string(next - 1)) +
+          kCannotGoOn);
     ++next;
     TopicCopy& t = current_->second;
     KLOG_RETURN_IF_ERROR(t.producer->Add(partition, r.timestamp, r.key, r.value, r.headers).WithContext("target"));
@@ -314,16 +319,17 @@ Status CopyStoredBatches(backend::Backend& source, backend::Backend& target, bac
     const TopicPartition& tp = entry.first;
     int64_t& next = entry.second;
     std::unique_ptr<backend::BatchAppender> appender;
+    Status target_failed;  // the target's errors come back through ReadBatches too
     Status st = (*src)->ReadBatches(
         tp.first, tp.second, next,
         [&](std::string& raw, int64_t base, int64_t records) -> Status {
           if (!appender) {
             auto a = (*dst)->OpenBatchAppender(tp.first, tp.second, fsync);
-            if (!a.ok()) return a.status();
+            if (!a.ok()) return target_failed = a.status().WithContext("target");
             appender = std::move(a).value();
           }
           auto appended = appender->AppendAt(raw, base);
-          if (!appended.ok()) return appended.status().WithContext("target");
+          if (!appended.ok()) return target_failed = appended.status().WithContext("target");
           next = base + records;
           done->records += records;
           done->bytes += static_cast<int64_t>(raw.size());
@@ -334,8 +340,10 @@ Status CopyStoredBatches(backend::Backend& source, backend::Backend& target, bac
           return Status::Ok();
         },
         stop);
+    if (!target_failed.ok()) return target_failed;
     if (st.code() == Code::kInvalidArgument && !appender) continue;  // mid-batch: record by record
-    KLOG_RETURN_IF_ERROR(st);
+    if (st.code() == Code::kCorruption) return Status::Corruption("source: " + st.message() + kCannotGoOn);
+    KLOG_RETURN_IF_ERROR(st.WithContext("source"));
     if (stop && stop->load()) break;
   }
   return Status::Ok();

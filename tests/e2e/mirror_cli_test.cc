@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -144,6 +145,42 @@ TEST_CASE("mirror dir -> dir onto a target that ends in the middle of a source b
   OkIn(a, {"produce", "t", "--format", "json", "-p", "1"}, json(20, 25));
   REQUIRE(Klog({"mirror", a, b}).exit_code == 0);
   CHECK(Records(b, "t", 2) == Records(a, "t", 2));
+}
+
+// Offsets a crash lost in the source (recorded by verify --repair): a copy
+// keeping its offsets cannot go past them; what comes before is copied.
+TEST_CASE("mirror dir -> dir: offsets missing in the source stop the copy there: exit 1, one line, the records before them copied") {
+  TempDir tmp;
+  std::string a = tmp.Join("a"), b = tmp.Join("b");
+  OkIn(a, {"topic", "create", "t", "--segment-bytes", "4KiB"});
+  for (int i = 0; i < 10; ++i) {
+    std::string batch;
+    for (int r = 0; r < 30; ++r) batch += "b" + std::to_string(i) + "-" + std::to_string(r) + std::string(200, '.') + "\n";
+    OkIn(a, {"produce", "t"}, batch);
+  }
+  // The third segment goes, as a crash before its sync could leave it.
+  const std::string part = a + "/topics/t/0";
+  std::vector<std::string> logs;
+  for (const auto& e : std::filesystem::directory_iterator(part))
+    if (e.path().extension() == ".log") logs.push_back(e.path().string());
+  std::sort(logs.begin(), logs.end());
+  REQUIRE(logs.size() > 4);
+  const std::string stem = logs[2].substr(0, logs[2].size() - 4);
+  const int64_t lost_from = std::stoll(std::filesystem::path(logs[2]).stem().string());
+  const int64_t lost_to = std::stoll(std::filesystem::path(logs[3]).stem().string()) - 1;
+  for (const char* suffix : {".log", ".index", ".timeindex"}) std::filesystem::remove(stem + suffix);
+  OkIn(a, {"verify", "--repair"});
+
+  RunResult r = Klog({"mirror", a, b});
+  CHECK_KLOG_ERROR(r, 1, "");
+  CHECK(r.err == "klog: error: source: topic 't' partition 0: offsets " + std::to_string(lost_from) + " to " +
+                     std::to_string(lost_to) +
+                     " are missing: the copy cannot keep its offsets past them; mirror stopped with everything "
+                     "before them copied\n");
+  CHECK(OkIn(b, {"consume", "t"}) == OkIn(a, {"consume", "t", "-n", std::to_string(lost_from)}));
+  // A rerun stops at the same place, copying nothing twice.
+  CHECK(Klog({"mirror", a, b}).err == r.err);
+  CHECK(Lines(OkIn(b, {"consume", "t"})).size() == static_cast<size_t>(lost_from));
 }
 
 TEST_CASE("mirror: a source whose oldest records are gone keeps its offsets on a new target") {
