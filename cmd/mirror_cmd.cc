@@ -90,6 +90,24 @@ class ProgressLine {
   bool drawn_ = false;
 };
 
+// One side, opened; a directory side's problems told in mirror's terms
+// (the shared wording points at --dir, which mirror does not take).
+std::unique_ptr<backend::Backend> OpenSide(const char* side, const std::string& text, const backend::Where& where,
+                                           DirUse use) {
+  auto opened = backend::OpenBackend(where, use == DirUse::kMustExist);
+  if (opened.ok()) return std::move(opened).value();
+  Status st = opened.status();
+  if (!where.cluster && st.code() == Code::kNotFound)
+    st = Status::NotFound(std::string(side) + " '" + text +
+                          "' does not exist: name a klog data directory or kafka://HOST:PORT");
+  else if (!where.cluster && st.code() == Code::kInvalidArgument)
+    st = Status::InvalidArgument(std::string(side) + " '" + text + "' is not a directory: name " +
+                                 (use == DirUse::kMustExist ? "a klog data directory"
+                                                            : "a directory (mirror creates a missing one)") +
+                                 " or kafka://HOST:PORT");
+  throw CLI::RuntimeError(Fail(st));
+}
+
 int Run(const Globals& g, const MirrorFlags& f) {
   for (const auto& t : f.topics) {
     Status st = util::ValidateName(t, "topic");
@@ -111,8 +129,8 @@ int Run(const Globals& g, const MirrorFlags& f) {
   if (backend::SamePlace(*source, *target))
     return UsageError("SOURCE and TARGET are the same place ('" + f.source + "'): name two different ones");
 
-  auto from = OpenWhere(*source, DirUse::kMustExist);
-  auto to = OpenWhere(*target, DirUse::kMayBeMissing);
+  auto from = OpenSide("SOURCE", f.source, *source, DirUse::kMustExist);
+  auto to = OpenSide("TARGET", f.target, *target, DirUse::kMayBeMissing);
   mirror::MirrorOptions options;
   options.topics = f.topics;
   options.groups = f.groups;

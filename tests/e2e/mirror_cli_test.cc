@@ -262,7 +262,15 @@ TEST_CASE("mirror: bad input is one line and the documented exit code, nothing w
   WriteAll(file, "not a directory");
   CHECK_KLOG_ERROR(Klog({"mirror", a, b, "--topic", "nope"}), 1, "source: unknown topic 'nope'");
   CHECK_KLOG_ERROR(Klog({"mirror", a, b, "--group", "nope"}), 1, "source: unknown group 'nope'");
+  CHECK(Klog({"mirror", a, file}).err == "klog: error: TARGET '" + file +
+                                            "' is not a directory: name a directory (mirror creates a missing one) "
+                                            "or kafka://HOST:PORT\n");
   CHECK_KLOG_ERROR(Klog({"mirror", a, file}), 1, "is not a directory");
+  CHECK(Klog({"mirror", file, b}).err ==
+        "klog: error: SOURCE '" + file + "' is not a directory: name a klog data directory or kafka://HOST:PORT\n");
+  CHECK(Klog({"mirror", tmp.Join("missing"), b}).err ==
+        "klog: error: SOURCE '" + tmp.Join("missing") +
+            "' does not exist: name a klog data directory or kafka://HOST:PORT\n");
   CHECK_KLOG_ERROR(Klog({"mirror", tmp.Join("missing"), b}), 1, "does not exist");
   CHECK_KLOG_ERROR(Klog({"mirror", a, a + "/"}), 2, "SOURCE and TARGET are the same place");
   CHECK_KLOG_ERROR(Klog({"mirror", a, "kafka://"}), 2, "TARGET 'kafka://': no brokers after kafka://");
