@@ -86,8 +86,11 @@ std::string Value(const std::string& wl, int step, int i) {
   return wl + "-s" + std::to_string(step) + "-r" + std::to_string(i) + "-" + pad;
 }
 
+// `timestamp` >= 0: the records carry timestamps of their own from there on
+// (so that the same lines produced elsewhere make equal records).
 Step Produce(const std::string& wl, int step_no, const std::string& topic, const std::string& fsync,
-             const std::vector<int>& partitions, int count, const std::string& batch_size = "600") {
+             const std::vector<int>& partitions, int count, const std::string& batch_size = "600",
+             int64_t timestamp = -1) {
   Step s;
   s.topic = topic;
   s.durable = fsync != "never";
@@ -96,8 +99,24 @@ Step Produce(const std::string& wl, int step_no, const std::string& topic, const
     int p = partitions[static_cast<size_t>(i) % partitions.size()];
     std::string v = Value(wl, step_no, i);
     s.values[p].push_back(v);
-    s.input += "{\"partition\":" + std::to_string(p) + ",\"value\":\"" + v + "\"}\n";
+    s.input += "{\"partition\":" + std::to_string(p) + ",\"value\":\"" + v + "\"" +
+               (timestamp >= 0 ? ",\"timestamp\":" + std::to_string(timestamp + i) : "") + "}\n";
   }
+  return s;
+}
+
+// The first `n` records that `produced` sent to `partition`, produced the
+// same way into the data directory `dir` under the root: a copy of them that
+// is not made of the source's batches.
+Step ProduceCopyOf(const std::string& dir, const Step& produced, int partition, int n) {
+  Step s;
+  s.no_dir = true;
+  s.args = {"--dir", "@/" + dir, "produce", produced.topic, "--fsync", "batch", "--format", "json"};
+  std::istringstream in(produced.input);
+  std::string line;
+  const std::string mark = "{\"partition\":" + std::to_string(partition) + ",";
+  while (n > 0 && std::getline(in, line))
+    if (line.rfind(mark, 0) == 0) s.input += line + "\n", --n;
   return s;
 }
 
@@ -201,14 +220,24 @@ std::vector<Workload> Workloads() {
     // ends. The last records of the source come from a producer that never
     // syncs: a power cut may take them from the source and leave them in
     // the target, which mirror must then refuse rather than diverge.
+    // The target's partition 1 first gets the source's first 4 records of
+    // it from a producer, ending inside the source's first batch there:
+    // that partition is copied record by record, through a producer.
     Workload x = Make("mirror", {"mir"});
     x.mirror_target = "copy";
-    x.steps.push_back(Cmd({"topic", "create", "mir", "--partitions", "3", "--segment-bytes", "4KiB"}));
-    x.steps.push_back(Produce(x.name, 1, "mir", "batch", {0, 1, 2}, 300));
+    // (Old timestamps of their own: --retention -1 keeps them.)
+    x.steps.push_back(
+        Cmd({"topic", "create", "mir", "--partitions", "3", "--segment-bytes", "4KiB", "--retention", "-1"}));
+    x.steps.push_back(Produce(x.name, 1, "mir", "batch", {0, 1, 2}, 300, "600", 1700000000000));
+    Step create = Cmd({"--dir", "@/copy", "topic", "create", "mir", "--partitions", "3", "--segment-bytes", "4KiB",
+                       "--retention", "-1"});
+    create.no_dir = true;
+    x.steps.push_back(create);
+    x.steps.push_back(ProduceCopyOf(x.mirror_target, x.steps[1], 1, 4));
     x.steps.push_back(Mirror(x.mirror_target, "batch"));
-    x.steps.push_back(Produce(x.name, 3, "mir", "always", {0, 2}, 40, "200"));
+    x.steps.push_back(Produce(x.name, 5, "mir", "always", {0, 2}, 40, "200"));
     x.steps.push_back(Mirror(x.mirror_target, "batch"));
-    x.steps.push_back(Produce(x.name, 5, "mir", "never", {0, 1}, 60, "4KiB"));
+    x.steps.push_back(Produce(x.name, 7, "mir", "never", {0, 1}, 60, "4KiB"));
     x.steps.push_back(Mirror(x.mirror_target, "batch"));
     w.push_back(x);
   }
