@@ -58,7 +58,9 @@ Result<MirrorPlan> PlanMirror(backend::Backend& source, backend::Backend& target
 
 struct MirrorProgress {
   int64_t records = 0;  // copied (acknowledged by the target) so far
-  int64_t bytes = 0;    // keys + values + headers of those
+  // Of those: their stored batches as copied between directories, else
+  // their keys + values + headers.
+  int64_t bytes = 0;
   int64_t planned = 0;  // records the plan had to copy
 };
 
