@@ -3,7 +3,7 @@
 // exactly there; below its start (the mock's own retention dropped the
 // oldest records) or past its end, kOutOfRange naming topic, partition,
 // offset and the range the partition holds — as on a directory
-// (tests/unit/local_backend_test.cc).
+// (tests/unit/local_backend_test.cc); both check tests/support/exact_starts.h.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -11,19 +11,11 @@
 
 #include "e2e/cli_fixture.h"
 #include "kafka/kafka_backend.h"
+#include "support/exact_starts.h"
 #include "support/mock_cluster.h"
 
 namespace klog::testing {
 namespace {
-
-struct Offsets : record::RecordSink {
-  std::vector<int64_t> seen;
-  Status Deliver(std::string_view, int, const record::RecordView& r) override {
-    seen.push_back(r.offset);
-    return Status::Ok();
-  }
-  Status Idle() override { return Status::Ok(); }
-};
 
 TEST_CASE("kafka Consume with exact starts: from exactly there inside the log; below its start or past its end OutOfRange naming topic, partition, offset and range") {
   MockCluster mock(1);
@@ -51,44 +43,7 @@ TEST_CASE("kafka Consume with exact starts: from exactly there inside the log; b
   REQUIRE(start > 0);
   REQUIRE(start < 60);
 
-  auto consume = [&](int64_t offset, Offsets* sink) {
-    record::ConsumeOptions o;
-    o.topics = {"t"};
-    o.start_offsets[{"t", 0}] = offset;
-    return (*cluster)->Consume(o, *sink, nullptr);
-  };
-  const std::string range = " is not in the log (it holds " + std::to_string(start) + " to 70)";
-  Offsets below;
-  Status st = consume(start - 1, &below);
-  CHECK(st.code() == Code::kOutOfRange);
-  CHECK(st.message() == "topic 't' partition 0: offset " + std::to_string(start - 1) + range);
-  CHECK(below.seen.empty());
-  Offsets past;
-  st = consume(71, &past);
-  CHECK(st.code() == Code::kOutOfRange);
-  CHECK(st.message() == "topic 't' partition 0: offset 71" + range);
-  CHECK(past.seen.empty());
-
-  Offsets at_end;
-  CHECK(consume(70, &at_end).ok());
-  CHECK(at_end.seen.empty());
-  Offsets inside;
-  REQUIRE(consume(67, &inside).ok());
-  CHECK(inside.seen == std::vector<int64_t>{67, 68, 69});
-  Offsets first;
-  REQUIRE(consume(start, &first).ok());
-  CHECK(first.seen.size() == static_cast<size_t>(70 - start));
-  CHECK(first.seen.front() == start);
-
-  // With a stop offset: only up to it (klog mirror reads one record of each
-  // partition it compares).
-  Offsets one;
-  record::ConsumeOptions o;
-  o.topics = {"t"};
-  o.start_offsets[{"t", 0}] = 67;
-  o.stop_offsets[{"t", 0}] = 68;
-  REQUIRE((*cluster)->Consume(o, one, nullptr).ok());
-  CHECK(one.seen == std::vector<int64_t>{67});
+  CheckExactStarts(**cluster, start, 70);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "log/lost_offsets.h"
 #include "log/segment_name.h"
 #include "os/file.h"
+#include "support/exact_starts.h"
 #include "support/log_util.h"
 #include "support/temp_dir.h"
 #include "util/clock.h"
@@ -58,16 +59,6 @@ std::map<std::string, std::string> Snapshot(const std::string& dir) {
   for (const auto& n : *names) files[n] = testing::ReadAll(dir + "/" + n);
   return files;
 }
-
-// Offsets delivered, per partition.
-struct Offsets : RecordSink {
-  std::map<int, std::vector<int64_t>> seen;
-  Status Deliver(std::string_view, int partition, const RecordView& r) override {
-    seen[partition].push_back(r.offset);
-    return Status::Ok();
-  }
-  Status Idle() override { return Status::Ok(); }
-};
 
 // The batches ReadBatches hands over: (base offset, records).
 struct Handed {
@@ -195,40 +186,8 @@ TEST_CASE("Consume with exact starts: inside the log from exactly there (mid-bat
   REQUIRE(start > 0);
   REQUIRE(end == 48);
 
-  auto consume = [&](int64_t offset, Offsets* sink) {
-    ConsumeOptions o;
-    o.topics = {"t"};
-    o.start_offsets[{"t", 0}] = offset;
-    return b.Consume(o, *sink, nullptr);
-  };
-  auto range = " is not in the log (it holds " + std::to_string(start) + " to 48)";
-  Offsets below;
-  Status st = consume(start - 1, &below);
-  CHECK(st.code() == Code::kOutOfRange);
-  CHECK(st.message() == "topic 't' partition 0: offset " + std::to_string(start - 1) + range);
-  CHECK(below.seen.empty());
-  Offsets past;
-  st = consume(49, &past);
-  CHECK(st.code() == Code::kOutOfRange);
-  CHECK(st.message() == "topic 't' partition 0: offset 49" + range);
-  CHECK(past.seen.empty());
-
-  Offsets at_end;
-  CHECK(consume(48, &at_end).ok());
-  CHECK(at_end.seen.empty());
-  Offsets mid;
-  REQUIRE(consume(46, &mid).ok());  // the last batch holds 44..47
-  CHECK(mid.seen[0] == std::vector<int64_t>{46, 47});
-
-  // With a stop offset: only up to it (klog mirror reads one record of each
-  // partition it compares), in the middle of a batch too.
-  Offsets one;
-  ConsumeOptions o;
-  o.topics = {"t"};
-  o.start_offsets[{"t", 0}] = 45;
-  o.stop_offsets[{"t", 0}] = 46;
-  REQUIRE(b.Consume(o, one, nullptr).ok());
-  CHECK(one.seen[0] == std::vector<int64_t>{45});
+  // The last batch holds 44..47: "inside" starts in the middle of it.
+  testing::CheckExactStarts(b, start, end);
 }
 
 TEST_CASE("ReadBatches: from a position no batch starts at, InvalidArgument before any batch is handed over") {
