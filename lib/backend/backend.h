@@ -21,6 +21,7 @@
 #include "group/offset_commit.h"
 #include "group/offset_reset.h"
 #include "log/dump.h"
+#include "log/lost_offsets.h"
 #include "record/consume.h"
 #include "record/record_producer.h"
 #include "topic/maintenance.h"
@@ -40,6 +41,7 @@ using log::Codec;
 using log::DumpCallback;
 using log::DumpOptions;
 using log::FsyncPolicy;
+using log::LostRange;
 using record::ConsumeOptions;
 using record::GroupConsumeOptions;
 using record::HeaderView;
@@ -111,6 +113,9 @@ class Maintenance {
                              const std::atomic<bool>* stop) = 0;
   // With fsync batch or always, each appended batch is durable (and so is
   // everything before it in the partition) before Append returns.
+  // Offsets the partition lost in a crash and `verify --repair` recorded
+  // (log/lost_offsets.h): readers and writers go past them.
+  virtual Result<std::vector<LostRange>> LostOffsets(const std::string& topic, int partition) = 0;
   virtual Result<std::unique_ptr<BatchAppender>> OpenBatchAppender(const std::string& topic, int partition,
                                                                    FsyncPolicy fsync) = 0;
 };

@@ -3,6 +3,7 @@
 #include "client/consumer.h"
 #include "client/group_consumer.h"
 #include "group/group_paths.h"
+#include "log/lost_offsets.h"
 #include "log/partition_reader.h"
 #include "log/partition_start.h"
 #include "log/partition_writer.h"
@@ -138,6 +139,12 @@ Status LocalBackend::ReadBatches(const std::string& topic, int partition, int64_
     KLOG_RETURN_IF_ERROR(on_batch(batch.mutable_raw(), h.base_offset, h.record_count));
   }
   return Status::Ok();
+}
+
+Result<std::vector<LostRange>> LocalBackend::LostOffsets(const std::string& topic, int partition) {
+  auto lost = log::ReadLostOffsets(store_.dir().PartitionDir(topic, partition));
+  if (!lost.ok()) return lost.status().WithContext(topic::PartitionLabel(topic, partition));
+  return lost;
 }
 
 namespace {

@@ -45,6 +45,7 @@ class LocalBackend final : public Backend, public Maintenance {
   Status ReadBatches(const std::string& topic, int partition, int64_t from,
                      const std::function<Status(std::string& raw, int64_t base, int64_t records)>& on_batch,
                      const std::atomic<bool>* stop) override;
+  Result<std::vector<LostRange>> LostOffsets(const std::string& topic, int partition) override;
   Result<std::unique_ptr<BatchAppender>> OpenBatchAppender(const std::string& topic, int partition,
                                                            FsyncPolicy fsync) override;
 

@@ -1,5 +1,6 @@
 #include "mirror/mirror.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <utility>
@@ -218,6 +219,8 @@ Result<MirrorPlan> PlanMirror(backend::Backend& source, backend::Backend& target
     topics = *all;
   }
   const bool can_start = target.kind() == backend::Backend::Kind::kDirectory;
+  // A directory's files: the offsets it recorded as lost.
+  auto source_files = source.maintenance(), target_files = target.maintenance();
   for (const auto& name : topics) {
     // Partition counts and ranges come from DescribeTopic (offsets only: on
     // a cluster, metadata and watermarks); the source's settings are read
@@ -264,6 +267,16 @@ Result<MirrorPlan> PlanMirror(backend::Backend& source, backend::Backend& target
       int64_t last = f.target_end - 1;
       if (f.target_end > f.target_start && last >= f.source_start && last < f.source_end)
         last_copied[sp.partition] = last;
+      if (f.target_exists && f.target_end > f.target_start && target_files.ok()) {
+        auto lost = (*target_files)->LostOffsets(name, sp.partition);
+        if (!lost.ok()) return lost.status().WithContext("target");
+        for (const auto& r : *lost) f.target_lost.emplace_back(r.first, r.last);
+        if (!f.target_lost.empty() && source_files.ok()) {
+          auto gone = (*source_files)->LostOffsets(name, sp.partition);
+          if (!gone.ok()) return gone.status().WithContext("source");
+          for (const auto& r : *gone) f.source_lost.emplace_back(r.first, r.last);
+        }
+      }
       facts.push_back(f);
     }
     auto in_source = RecordsAt::Read(source, name, last_copied);

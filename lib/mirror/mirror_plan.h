@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/status.h"
@@ -24,6 +25,10 @@ struct PartitionFacts {
   // When the target holds records the source still has: whether the
   // target's last record (at target_end - 1) equals the source's there.
   std::optional<bool> last_record_matches;
+  // Offsets each side lost in a crash before they were synced and `klog
+  // verify --repair` recorded (directories only): inclusive, ascending.
+  // Ones the target lacks and the source has cannot be filled in by a rerun.
+  std::vector<std::pair<int64_t, int64_t>> target_lost, source_lost;
 };
 
 struct PartitionPlan {
@@ -42,10 +47,14 @@ struct PartitionPlan {
 // InvalidArgument (naming topic and partition) when a target partition
 // holds records mirror did not put there: more than the source has, a
 // last record that differs, or an end the source has deleted past (the
-// records between would be missing). `target_can_start_anywhere`: the
+// records between would be missing); or lacks offsets the source has. `target_can_start_anywhere`: the
 // target can make an empty partition start past 0 (a directory can; a
 // Kafka cluster cannot, and then a source whose oldest records are gone
 // is refused rather than copied to other offsets).
 Result<PartitionPlan> PlanPartition(const PartitionFacts& facts, bool target_can_start_anywhere);
+
+// The first offsets [first, last] of the target's records (below its end)
+// that it lost and the source still has; none when there are none.
+std::optional<std::pair<int64_t, int64_t>> FirstMissingInTarget(const PartitionFacts& facts);
 
 }  // namespace klog::mirror

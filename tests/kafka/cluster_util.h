@@ -86,14 +86,15 @@ inline std::unique_ptr<KlogProcess> StartMember(const MockCluster& c, const std:
                                        out, out + ".err");
 }
 
-// Waits until members started together have their partitions for good. The
-// mock fails the first generation's SyncGroup of a group joined by several
-// members at once and hands out the partitions again 3 s later, and it
-// refuses the commit of a revoke during a rebalance (Kafka takes it): what
-// was read in that first generation is read again. Records written after
-// this come once.
-inline void WaitGroupSettled(int members) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(members > 1 ? 7500 : 3500));
+// Writes one record with value `value` to partition `partition` with kcat.
+inline void KcatProduceTo(const std::string& bootstrap, const std::string& topic, int partition,
+                          const std::string& value) {
+  RunOptions o;
+  o.stdin_data = value + "\n";
+  RunResult r = RunShell("kcat -b '" + bootstrap + "' -P -t " + topic + " -p " + std::to_string(partition) +
+                             " -X log_level=0",
+                         o);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
 }
 
 }  // namespace klog::testing

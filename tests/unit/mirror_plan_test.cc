@@ -72,5 +72,36 @@ TEST_CASE("mirror plan: records mirror did not put there are refused") {
         0);
 }
 
+TEST_CASE("mirror plan: a target missing offsets the source has is refused (a rerun could not fill them in)") {
+  PartitionFacts f = Facts(0, 100, 0, 60, true);
+  f.target_lost = {{20, 29}};
+  auto r = PlanPartition(f, true);
+  CHECK(r.status().code() == Code::kInvalidArgument);
+  CHECK(r.status().message() ==
+        "target topic 't' partition 2 is missing offsets 20 to 29, which the source has (lost in a crash before they "
+        "were synced): mirror only appends and cannot fill them in (mirror into a new topic; --fsync batch keeps a "
+        "copy whole)");
+
+  // Only what the source has, below the target's end, counts.
+  auto missing = [](std::vector<std::pair<int64_t, int64_t>> target_lost,
+                    std::vector<std::pair<int64_t, int64_t>> source_lost, int64_t s_start = 0) {
+    PartitionFacts f = Facts(s_start, 100, 0, 60, true);
+    f.target_lost = std::move(target_lost);
+    f.source_lost = std::move(source_lost);
+    return FirstMissingInTarget(f);
+  };
+  using Range = std::optional<std::pair<int64_t, int64_t>>;
+  CHECK(missing({}, {}) == Range());
+  CHECK(missing({{20, 29}}, {{20, 29}}) == Range());               // the source lost them too
+  CHECK(missing({{20, 29}}, {{18, 24}}) == Range({25, 29}));       // partly
+  CHECK(missing({{20, 29}}, {{22, 23}, {26, 40}}) == Range({20, 21}));
+  CHECK(missing({{20, 29}}, {{20, 21}, {22, 23}}) == Range({24, 29}));
+  CHECK(missing({{5, 9}, {20, 29}}, {{0, 12}}) == Range({20, 29}));  // the first the source has
+  CHECK(missing({{50, 70}}, {}) == Range({50, 59}));               // below the target's end
+  CHECK(missing({{10, 19}}, {}, 15) == Range({15, 19}));           // the source's start
+  CHECK(missing({{10, 14}}, {}, 15) == Range());
+  CHECK(PlanPartition(Facts(0, 100, 0, 60, true), true).ok());
+}
+
 }  // namespace
 }  // namespace klog::mirror
