@@ -354,8 +354,12 @@ Status CopyStoredBatches(backend::Backend& source, backend::Backend& target, bac
         },
         stop);
     if (!target_failed.ok()) return target_failed;
-    if (st.code() == Code::kInvalidArgument && !appender) continue;  // mid-batch: record by record
-    if (st.code() == Code::kCorruption) return Status::Corruption("source: " + st.message() + kCannotGoOn);
+    // Left to the record path, which goes on from `next`: a copy that does
+    // not go on at a batch start (before any batch), and offsets missing or
+    // damage in the source (after the batches before them), which it then
+    // reports in the same words as for any other source.
+    if (st.code() == Code::kInvalidArgument && !appender) continue;
+    if (st.code() == Code::kCorruption) continue;
     KLOG_RETURN_IF_ERROR(st.WithContext("source"));
     if (stop && stop->load()) break;
   }
