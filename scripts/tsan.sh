@@ -20,7 +20,9 @@ build=${TSAN_BUILD_DIR:-build-tsan}
 tests=${TSAN_TEST_BUILD_DIR:-build}
 targets=(klog)
 [ "${TSAN_UNIT:-0}" = 1 ] && targets+=(klog_unit_tests) && tests=$build
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# -O1 -g rather than RelWithDebInfo's -O2 -g: what the sanitizer documentation
+# recommends, and a shorter build.
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" \
   -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >"$build/tsan-build.log" 2>&1 || {
