@@ -40,7 +40,10 @@ phase_done "test"
 
 # Only what the ASan+UBSan pass runs: the test binary (it depends on klog and
 # the mock cluster); not the bench drivers, whose bench.smoke is no-sanitize.
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKLOG_SANITIZE=ON >/dev/null
+# Linked -no-pie: the pass runs klog thousands of times, and a sanitized klog
+# as a position-independent executable spends a third of its start (~100 ms)
+# on the page faults of its relocations (--version: 98 ms PIE, 66 ms not).
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKLOG_SANITIZE=ON -DCMAKE_EXE_LINKER_FLAGS=-no-pie >/dev/null
 cmake --build build-asan -j"$jobs" --target klog_unit_tests
 phase_done "build asan+ubsan"
 spec=$(cpu_spec build-asan)
