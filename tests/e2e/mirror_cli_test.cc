@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "e2e/cli_fixture.h"
@@ -45,6 +46,23 @@ std::string OkIn(const std::string& dir, std::vector<std::string> args, const st
   INFO(Join(args) << "\nstderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   return r.out;
+}
+
+// Topic t partition 0 of `dir` loses its third segment, as a crash before
+// it was synced can leave it, and `verify --repair` records the offsets as
+// lost; returns them (first, last).
+std::pair<int64_t, int64_t> LoseThirdSegment(const std::string& dir) {
+  std::vector<std::string> logs;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/topics/t/0"))
+    if (e.path().extension() == ".log") logs.push_back(e.path().string());
+  std::sort(logs.begin(), logs.end());
+  REQUIRE(logs.size() > 4);
+  const int64_t first = std::stoll(std::filesystem::path(logs[2]).stem().string());
+  const int64_t last = std::stoll(std::filesystem::path(logs[3]).stem().string()) - 1;
+  const std::string stem = logs[2].substr(0, logs[2].size() - 4);
+  for (const char* suffix : {".log", ".index", ".timeindex"}) std::filesystem::remove(stem + suffix);
+  OkIn(dir, {"verify", "--repair"});
+  return {first, last};
 }
 
 // Every record of every partition of `topic` as JSON lines, partition by
@@ -158,18 +176,7 @@ TEST_CASE("mirror dir -> dir: offsets missing in the source stop the copy there:
     for (int r = 0; r < 30; ++r) batch += "b" + std::to_string(i) + "-" + std::to_string(r) + std::string(200, '.') + "\n";
     OkIn(a, {"produce", "t"}, batch);
   }
-  // The third segment goes, as a crash before its sync could leave it.
-  const std::string part = a + "/topics/t/0";
-  std::vector<std::string> logs;
-  for (const auto& e : std::filesystem::directory_iterator(part))
-    if (e.path().extension() == ".log") logs.push_back(e.path().string());
-  std::sort(logs.begin(), logs.end());
-  REQUIRE(logs.size() > 4);
-  const std::string stem = logs[2].substr(0, logs[2].size() - 4);
-  const int64_t lost_from = std::stoll(std::filesystem::path(logs[2]).stem().string());
-  const int64_t lost_to = std::stoll(std::filesystem::path(logs[3]).stem().string()) - 1;
-  for (const char* suffix : {".log", ".index", ".timeindex"}) std::filesystem::remove(stem + suffix);
-  OkIn(a, {"verify", "--repair"});
+  const auto [lost_from, lost_to] = LoseThirdSegment(a);
 
   RunResult r = Klog({"mirror", a, b});
   CHECK_KLOG_ERROR(r, 1, "");
@@ -194,18 +201,7 @@ TEST_CASE("mirror dir -> dir: a target missing offsets the source has is refused
   for (int r = 0; r < 120; ++r) records += "r" + std::to_string(r) + std::string(200, '.') + "\n";
   OkIn(a, {"produce", "t", "--batch-size", "2KiB"}, records);
   REQUIRE(Klog({"mirror", a, b}).exit_code == 0);
-  // The target loses its third segment, as a power cut under --fsync never can.
-  const std::string part = b + "/topics/t/0";
-  std::vector<std::string> logs;
-  for (const auto& e : std::filesystem::directory_iterator(part))
-    if (e.path().extension() == ".log") logs.push_back(e.path().string());
-  std::sort(logs.begin(), logs.end());
-  REQUIRE(logs.size() > 4);
-  const int64_t lost_from = std::stoll(std::filesystem::path(logs[2]).stem().string());
-  const int64_t lost_to = std::stoll(std::filesystem::path(logs[3]).stem().string()) - 1;
-  const std::string stem = logs[2].substr(0, logs[2].size() - 4);
-  for (const char* suffix : {".log", ".index", ".timeindex"}) std::filesystem::remove(stem + suffix);
-  OkIn(b, {"verify", "--repair"});
+  const auto [lost_from, lost_to] = LoseThirdSegment(b);  // as a power cut under --fsync never can
   OkIn(a, {"produce", "t", "later"});
   const std::string before = OkIn(b, {"consume", "t"});
 
