@@ -111,11 +111,11 @@ class Maintenance {
   virtual Status ReadBatches(const std::string& topic, int partition, int64_t from,
                              const std::function<Status(std::string& raw, int64_t base, int64_t records)>& on_batch,
                              const std::atomic<bool>* stop) = 0;
-  // With fsync batch or always, each appended batch is durable (and so is
-  // everything before it in the partition) before Append returns.
   // Offsets the partition lost in a crash and `verify --repair` recorded
   // (log/lost_offsets.h): readers and writers go past them.
   virtual Result<std::vector<LostRange>> LostOffsets(const std::string& topic, int partition) = 0;
+  // With fsync batch or always, each appended batch is durable (and so is
+  // everything before it in the partition) before Append returns.
   virtual Result<std::unique_ptr<BatchAppender>> OpenBatchAppender(const std::string& topic, int partition,
                                                                    FsyncPolicy fsync) = 0;
 };

@@ -7,8 +7,8 @@
 #include "log/partition_reader.h"
 #include "log/partition_start.h"
 #include "log/partition_writer.h"
-#include "util/clock.h"
 #include "os/file.h"
+#include "util/clock.h"
 
 namespace klog::backend {
 

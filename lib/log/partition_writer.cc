@@ -264,7 +264,7 @@ Result<int64_t> PartitionWriter::AppendExpecting(std::string& batch, std::option
   }
   if (base && *base != next_offset_)
     return Status::Corruption(label_ + ": the next offset is " + std::to_string(next_offset_) + ", not " +
-                        std::to_string(*base) + ": another writer appended meanwhile; nothing written");
+                              std::to_string(*base) + ": another writer appended meanwhile; nothing written");
 
   bool too_big = size_ > 0 && size_ + batch.size() > config_.segment_bytes;
   bool too_old = size_ > 0 && now_ms - first_ts_ > config_.segment_ms;

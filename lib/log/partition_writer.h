@@ -75,8 +75,8 @@ class PartitionWriter {
   Result<int64_t> Append(std::string& batch, int64_t now_ms, std::vector<PendingSync>* sync_later = nullptr);
   // Append only if the batch gets base offset `base`: the partition's next
   // offset is checked under the lock, so another writer cannot slip in
-  // between. kCorruption naming both offsets, nothing written, otherwise. A copy
-  // that must keep its source's offsets (klog mirror) appends this way.
+  // between. kCorruption naming both offsets, nothing written, otherwise.
+  // A copy that must keep its source's offsets (klog mirror) appends so.
   Result<int64_t> AppendAt(std::string& batch, int64_t base, int64_t now_ms,
                            std::vector<PendingSync>* sync_later = nullptr);
 
